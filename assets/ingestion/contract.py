@@ -1,0 +1,252 @@
+"""The input contract (``../shared/contract/inputs.md``) as data: datasets, columns, rules.
+
+Everything that ingestion, ``impact validate``, the demo generator and the GX suites need to know
+about a dataset is declared here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "int", "number", "date", "bool", "cvr", "code", "theme", "nace", "region"]
+
+THEMES: tuple[str, ...] = (
+    "artificial_intelligence",
+    "defence_security",
+    "green_transition",
+    "digitalisation",
+    "circular_economy",
+    "automation_robotics",
+    "internationalisation",
+    "health_welfare",
+    "food_bio",
+    "energy",
+    "water_environment",
+    "construction",
+    "design_lifestyle",
+    "finance",
+    "advanced_manufacturing",
+    "other",
+)
+ORG_TYPES: tuple[str, ...] = ("sme", "large_firm", "knowledge_institution", "public", "other")
+GRANT_TYPES: tuple[str, ...] = ("cluster", "innovation")
+REGIONS: tuple[str, ...] = ("DK01", "DK02", "DK03", "DK04", "DK05")
+
+REJECTION_REASONS: tuple[str, ...] = (
+    "missing_required",
+    "bad_type",
+    "invalid_cvr",
+    "unknown_cluster",
+    "unknown_grant",
+    "unknown_activity",
+    "out_of_range",
+    "duplicate_key_in_file",
+    "outcome_without_participation",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+    min_exclusive: bool = False
+    codes: tuple[str, ...] = ()
+    default: float | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "text": "VARCHAR",
+            "int": "BIGINT",
+            "number": "DOUBLE",
+            "date": "DATE",
+            "bool": "BOOLEAN",
+            "cvr": "VARCHAR",
+            "code": "VARCHAR",
+            "theme": "VARCHAR",
+            "nace": "VARCHAR",
+            "region": "VARCHAR",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    description: str
+    # Referential rules: column -> what it must refer to.
+    cluster_column: str | None = None
+    grant_column: str | None = None
+    activity_column: str | None = None
+    activity_must_be_innovation: bool = False
+    needs_participation: bool = False
+    date_order: tuple[str, str] | None = None  # (start, end): end must be after start
+    end_strictly_after: bool = True
+    extra_columns: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _amount(name: str, required: bool = True, **kw: object) -> Column:
+    return Column(name, "number", required=required, min_value=0, **kw)  # type: ignore[arg-type]
+
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            "grants",
+            (
+                Column("grant_id", "text", True),
+                Column("cluster_id", "text", True),
+                Column("grant_type", "code", True, codes=GRANT_TYPES),
+                _amount("awarded_dkk"),
+                Column("period_start", "date", True),
+                Column("period_end", "date", True),
+                Column("target_smes", "int", True, min_value=0),
+                Column("committed_private_share", "number", False, min_value=0, max_value=1),
+            ),
+            key=("grant_id",),
+            description="The board's commitments from the grant system: one row per grant.",
+            cluster_column="cluster_id",
+            date_order=("period_start", "period_end"),
+        ),
+        Dataset(
+            "accounts",
+            (
+                Column("cluster_id", "text", True),
+                Column("fiscal_year", "int", True, min_value=2000, max_value=2100),
+                _amount("revenue_total_dkk"),
+                _amount("deb_funding_dkk"),
+                _amount("other_public_funding_dkk"),
+                _amount("membership_fees_dkk"),
+                _amount("sponsorships_dkk"),
+                _amount("user_payments_dkk"),
+                _amount("other_private_cash_dkk", required=False, default=0.0),
+                _amount("private_in_kind_dkk", required=False),
+                _amount("costs_total_dkk"),
+                Column("result_dkk", "number"),
+                Column("equity_dkk", "number", True),
+                Column("total_assets_dkk", "number", True, min_value=0, min_exclusive=True),
+                _amount("cash_dkk"),
+                _amount("advance_payments_dkk", required=False),
+            ),
+            key=("cluster_id", "fiscal_year"),
+            description="The cluster organisations' annual accounts (årsregnskaber).",
+            cluster_column="cluster_id",
+        ),
+        Dataset(
+            "activities",
+            (
+                Column("activity_id", "text", True),
+                Column("grant_id", "text", True),
+                Column("title", "text", True),
+                Column("theme", "theme", True),
+                Column("start_date", "date", True),
+                Column("end_date", "date"),
+            ),
+            key=("activity_id",),
+            description="What the clusters run: collective activities and innovation collaborations.",
+            grant_column="grant_id",
+            date_order=("start_date", "end_date"),
+            end_strictly_after=False,
+        ),
+        Dataset(
+            "participation",
+            (
+                Column("activity_id", "text", True),
+                Column("cvr", "cvr", True),
+                Column("participation_date", "date", True),
+                Column("firm_name", "text"),
+            ),
+            key=("activity_id", "cvr"),
+            description="One row per firm per activity.",
+            activity_column="activity_id",
+        ),
+        Dataset(
+            "innovation_outcomes",
+            (
+                Column("activity_id", "text", True),
+                Column("cvr", "cvr", True),
+                Column("concept_developed", "bool", True),
+                Column("concept_date", "date"),
+            ),
+            key=("activity_id", "cvr"),
+            description="Results of innovation collaborations: did the firm develop a concept?",
+            activity_column="activity_id",
+            activity_must_be_innovation=True,
+            needs_participation=True,
+        ),
+        Dataset(
+            "firms",
+            (
+                Column("cvr", "cvr", True),
+                Column("year", "int", True, min_value=2000, max_value=2100),
+                Column("employees", "number", True, min_value=0),
+                Column("turnover_dkk", "number", min_value=0),
+                Column("gross_profit_dkk", "number"),
+                Column("total_assets_dkk", "number", min_value=0),
+                Column("nace_code", "nace", True),
+                Column("region", "region", True, codes=REGIONS),
+            ),
+            key=("cvr", "year"),
+            description="The firm register panel (CVR and Statistics Denmark): participants and controls.",
+        ),
+        Dataset(
+            "survey_demand",
+            (
+                Column("survey_year", "int", True),
+                Column("cluster_id", "text", True),
+                Column("respondent_cvr", "cvr", True),
+                Column("theme", "theme", True),
+                Column("demand", "int", True, min_value=1, max_value=5),
+            ),
+            key=("survey_year", "cluster_id", "respondent_cvr", "theme"),
+            description="Members' demand for activities by theme (baseline 2025, then yearly).",
+            cluster_column="cluster_id",
+        ),
+        Dataset(
+            "survey_network",
+            (
+                Column("survey_year", "int", True),
+                Column("cluster_id", "text", True),
+                Column("org_id", "text", True),
+                Column("org_type", "code", True, codes=ORG_TYPES),
+                Column("partner_id", "text", True),
+                Column("partner_type", "code", True, codes=ORG_TYPES),
+            ),
+            key=("survey_year", "cluster_id", "org_id", "partner_id"),
+            description="Collaboration relations in the cluster ecosystems (baseline 2025, then yearly).",
+            cluster_column="cluster_id",
+        ),
+    )
+}
+
+# The order in which datasets are applied, so that references resolve within one run.
+INGESTION_ORDER: tuple[str, ...] = (
+    "grants",
+    "accounts",
+    "activities",
+    "participation",
+    "innovation_outcomes",
+    "firms",
+    "survey_demand",
+    "survey_network",
+)
+
+# Asset dependencies between staging tables (referential integrity).
+UPSTREAM: dict[str, tuple[str, ...]] = {
+    "activities": ("grants",),
+    "participation": ("activities",),
+    "innovation_outcomes": ("activities", "participation"),
+}

@@ -1,0 +1,173 @@
+"""Access to the DuckDB warehouse: one writer at a time, schema bootstrap, SQL files.
+
+DuckDB allows one writing process per database file. Every write goes through
+:func:`connect_writer`, which takes an exclusive ``flock`` on ``<warehouse>.lock`` first, so that
+concurrent runs (the schedule, the sensor, a run launched by hand, the CLI) queue instead of
+failing with a lock error. The lock is re-entrant inside one process.
+
+duckdb 2.0 notes (see ``../shared/notes/stack-facts.md``): a result of ``execute`` must be
+fetched completely before the connection is used again, so the helpers here always fetch.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.config import BOARD_DECISION_CSV, SQL_DIR
+
+SCHEMAS = ("meta", "reference", "raw", "staging", "quality", "intermediate", "marts")
+
+_lock_guard = threading.Lock()
+_held_locks: dict[str, tuple[int, int]] = {}  # path -> (fd, depth)
+
+
+class WarehouseLockTimeout(RuntimeError):
+    """Another process held the warehouse longer than we were willing to wait."""
+
+
+@contextmanager
+def exclusive_lock(lock_path: Path, timeout_s: float = 6 * 3600) -> Iterator[None]:
+    """Hold an exclusive, process-re-entrant flock on ``lock_path``; wait for it if taken."""
+    key = str(lock_path.resolve())
+    with _lock_guard:
+        if key in _held_locks:
+            fd, depth = _held_locks[key]
+            _held_locks[key] = (fd, depth + 1)
+            acquired_here = False
+        else:
+            acquired_here = True
+    if acquired_here:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise WarehouseLockTimeout(
+                        f"waited {timeout_s:.0f}s for {lock_path}; another run holds it"
+                    ) from None
+                time.sleep(0.2)
+        with _lock_guard:
+            _held_locks[key] = (fd, 1)
+    try:
+        yield
+    finally:
+        with _lock_guard:
+            fd, depth = _held_locks[key]
+            if depth > 1:
+                _held_locks[key] = (fd, depth - 1)
+                release = False
+            else:
+                del _held_locks[key]
+                release = True
+        if release:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def lock_path_for(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextmanager
+def connect_writer(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection, holding the single-writer lock, with the schemas in place."""
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(lock_path_for(warehouse)):
+        con = duckdb.connect(str(warehouse))
+        try:
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def connect_reader(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection (fails if the file does not exist)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def sql_text(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
+    path = SQL_DIR / f"{name}.sql"
+    return path.read_text(encoding="utf-8")
+
+
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+) -> list[tuple]:
+    return con.execute(query, params or []).fetchall()
+
+
+def fetch_pl(
+    con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any] | Sequence[Any] | None = None
+) -> pl.DataFrame:
+    return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+
+
+def execute_script(
+    con: duckdb.DuckDBPyConnection, script: str, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run a ``;``-separated script, binding only the named parameters each statement uses."""
+    for statement in split_sql(script):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+        con.execute(statement, used).fetchall()
+
+
+def split_sql(script: str) -> list[str]:
+    """Split on semicolons outside quotes and comments (enough for our own SQL files)."""
+    statements, current, quote, i = [], [], "", 0
+    while i < len(script):
+        ch = script[i]
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = ""
+        elif ch in ("'", '"'):
+            quote = ch
+            current.append(ch)
+        elif script.startswith("--", i):
+            end = script.find("\n", i)
+            i = len(script) if end == -1 else end
+            continue
+        elif ch == ";":
+            statements.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    statements.append("".join(current))
+    return [s.strip() for s in statements if s.strip()]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and table the pipeline writes to (idempotent), and the reference data."""
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}").fetchall()
+    execute_script(con, sql_text("staging/schema"))
+    load_reference(con)
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)load the board decision shipped with the project into ``reference.board_decision``."""
+    execute_script(con, sql_text("staging/reference"), {"board_decision_csv": str(BOARD_DECISION_CSV)})
