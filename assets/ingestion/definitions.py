@@ -1,0 +1,76 @@
+"""Dagster assets of the ingestion layer: one staging table per dataset of the input contract."""
+
+
+import dagster as dg
+
+from assets.ingestion.contract import DATASETS, INGESTION_ORDER, UPSTREAM
+from assets.ingestion.loader import DatasetOutcome, ingest_dataset
+from pipelines.metadata import table_metadata
+from pipelines.resources import WarehouseResource
+
+OWNERS = ["team:impact-model"]
+
+
+def staging_key(dataset: str) -> dg.AssetKey:
+    return dg.AssetKey(["staging", dataset])
+
+
+def _outcome_metadata(outcome: DatasetOutcome) -> dict[str, dg.MetadataValue]:
+    files = [f for f in outcome.files if f.status != "skipped"]
+    table = "\n".join(
+        f"| `{f.file_name}` | {f.status} | {f.rows_total} | {f.rows_accepted} | {f.rows_rejected} | "
+        f"{(f.error or '').replace('|', '/')} |"
+        for f in files
+    )
+    return {
+        "files_new": dg.MetadataValue.int(len(files)),
+        "files_ingested": dg.MetadataValue.int(outcome.count("ingested")),
+        "files_duplicate": dg.MetadataValue.int(outcome.count("duplicate")),
+        "files_failed": dg.MetadataValue.int(outcome.count("failed")),
+        "files_already_ingested": dg.MetadataValue.int(outcome.count("skipped")),
+        "rows_accepted_this_run": dg.MetadataValue.int(outcome.rows_accepted),
+        "rows_rejected_this_run": dg.MetadataValue.int(outcome.rows_rejected),
+        "files_this_run": dg.MetadataValue.md(
+            "| file | status | rows | accepted | rejected | error |\n|---|---|---|---|---|---|\n" + table
+            if files
+            else "No new files."
+        ),
+    }
+
+
+def build_staging_asset(dataset_name: str) -> dg.AssetsDefinition:
+    dataset = DATASETS[dataset_name]
+
+    @dg.asset(
+        key=staging_key(dataset_name),
+        group_name="ingestion",
+        kinds={"duckdb", "polars"},
+        owners=OWNERS,
+        deps=[staging_key(u) for u in UPSTREAM.get(dataset_name, ())],
+        pool="warehouse",
+        description=(
+            f"{dataset.description}\n\nReads new files from `<inbox>/{dataset_name}/` (CSV, Danish "
+            f"Excel CSV, XLSX, Parquet), keeps every row in `raw.rows`, quarantines bad rows in "
+            f"`quality.rejected_rows` and upserts the rest into `staging.{dataset_name}` by its "
+            f"natural key ({', '.join(dataset.key)}), latest file wins."
+        ),
+        tags={"layer": "staging"},
+    )
+    def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = warehouse.settings()
+        if not (settings.inbox / dataset_name).is_dir():
+            context.log.warning(f"no folder {settings.inbox / dataset_name}: nothing to ingest")
+        with warehouse.writer() as con:
+            outcome = ingest_dataset(con, settings.inbox, dataset_name, context.run_id)
+            for f in outcome.files:
+                if f.status == "failed":
+                    context.log.error(f"file failed: {f.error}")
+            metadata = _outcome_metadata(outcome) | table_metadata(con, f"staging.{dataset_name}")
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _staging
+
+
+staging_assets = [build_staging_asset(name) for name in INGESTION_ORDER]
+
+defs = dg.Definitions(assets=staging_assets)

@@ -1,0 +1,204 @@
+"""Apply the files of one dataset's inbox folder to the warehouse.
+
+One file is one transaction: its raw rows, rejected rows, staging upserts and its record in
+``meta.ingested_files`` commit together or not at all. Files are applied in lexical order of
+their names; a file whose (path, SHA-256) is already recorded is skipped without a new record, a
+file whose SHA-256 was already ingested under another path is recorded as ``duplicate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assets.ingestion.contract import DATASETS, Dataset
+from assets.ingestion.readers import UnreadableFile, read_table
+from assets.ingestion.validation import References, Validated, validate
+from pipelines.warehouse import fetch_all, fetch_pl
+
+IGNORED_PREFIXES = (".", "~$")
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    status: str  # ingested | duplicate | failed | skipped
+    rows_total: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+
+
+@dataclass
+class DatasetOutcome:
+    dataset: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def inbox_files(inbox: Path, dataset: str) -> list[Path]:
+    """The dataset's files in lexical order of name (hidden and Excel lock files left out)."""
+    folder = inbox / dataset
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES)),
+        key=lambda p: p.name,
+    )
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_references(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> References:
+    """What ``dataset`` may refer to, as staging holds it now."""
+    clusters = {r[0] for r in fetch_all(con, "SELECT cluster_id FROM reference.clusters")}
+    refs = References(clusters=clusters)
+    if dataset.grant_column:
+        refs.grants = fetch_pl(con, "SELECT grant_id, grant_type FROM staging.grants")
+    if dataset.activity_column:
+        refs.activities = fetch_pl(
+            con,
+            """SELECT a.activity_id, g.grant_type
+               FROM staging.activities a LEFT JOIN staging.grants g USING (grant_id)""",
+        )
+    if dataset.needs_participation:
+        refs.participation = fetch_pl(con, "SELECT activity_id, cvr FROM staging.participation")
+    return refs
+
+
+def ingest_dataset(
+    con: duckdb.DuckDBPyConnection, inbox: Path, dataset_name: str, run_id: str | None = None
+) -> DatasetOutcome:
+    dataset = DATASETS[dataset_name]
+    outcome = DatasetOutcome(dataset_name)
+    for path in inbox_files(inbox, dataset_name):
+        outcome.files.append(ingest_file(con, inbox, path, dataset, run_id))
+    return outcome
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, inbox: Path, path: Path, dataset: Dataset, run_id: str | None
+) -> FileOutcome:
+    file_name = path.relative_to(inbox).as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(file_name, "skipped", error=f"cannot read {file_name}: {exc}")
+    sha = sha256_of(data)
+    if fetch_all(
+        con,
+        "SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_sha256 = $sha LIMIT 1",
+        {"name": file_name, "sha": sha},
+    ):
+        return FileOutcome(file_name, "skipped")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    record = {
+        "sha": sha, "name": file_name, "dataset": dataset.name, "at": now,
+        "size": len(data), "run_id": run_id,
+    }
+    if fetch_all(
+        con,
+        "SELECT 1 FROM meta.ingested_files WHERE file_sha256 = $sha AND status = 'ingested' LIMIT 1",
+        {"sha": sha},
+    ):
+        _record(con, record | {"status": "duplicate", "format": None})
+        return FileOutcome(file_name, "duplicate")
+    try:
+        table = read_table(path, data)
+        validated = validate(table, dataset, load_references(con, dataset))
+    except UnreadableFile as exc:
+        message = f"{file_name}: {exc}"
+        _record(con, record | {"status": "failed", "format": None, "error": message})
+        return FileOutcome(file_name, "failed", error=message)
+    del data
+    try:
+        _apply(con, dataset, validated, record | {"format": table.file_format})
+    except duckdb.Error as exc:
+        message = f"{file_name}: could not be written to the warehouse: {exc}"
+        _record(con, record | {"status": "failed", "format": table.file_format, "error": message})
+        return FileOutcome(file_name, "failed", rows_total=validated.rows_total, error=message)
+    return FileOutcome(
+        file_name,
+        "ingested",
+        rows_total=validated.rows_total,
+        rows_accepted=validated.accepted.height,
+        rows_rejected=validated.rejected.height,
+    )
+
+
+def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int] = (0, 0, 0)) -> None:
+    con.execute(
+        """INSERT INTO meta.ingested_files
+           (file_sha256, file_name, dataset, status, rows_total, rows_accepted, rows_rejected,
+            error, ingested_at, file_format, file_size_bytes, run_id)
+           VALUES ($sha, $name, $dataset, $status, $total, $accepted, $rejected,
+                   $error, $at, $format, $size, $run_id)""",
+        {
+            "sha": r["sha"], "name": r["name"], "dataset": r["dataset"], "status": r["status"],
+            "total": counts[0], "accepted": counts[1], "rejected": counts[2],
+            "error": r.get("error"), "at": r["at"], "format": r.get("format"),
+            "size": r["size"], "run_id": r["run_id"],
+        },
+    ).fetchall()
+
+
+def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: dict) -> None:
+    """Write one validated file in a single transaction."""
+    lineage = {"sha": r["sha"], "name": r["name"], "dataset": dataset.name, "at": r["at"]}
+    con.register("_new_raw", v.raw)
+    con.register("_new_rejected", v.rejected)
+    con.register("_new_accepted", v.accepted)
+    columns = [c.name for c in dataset.columns] + [
+        f"{c.name}_original" for c in dataset.columns if c.kind == "theme"
+    ]
+    col_list = ", ".join(columns)
+    key_match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM n.{k}" for k in dataset.key)
+    try:
+        con.execute("BEGIN TRANSACTION").fetchall()
+        con.execute(
+            """INSERT INTO raw.rows SELECT $dataset, $sha, $name, row_number, record FROM _new_raw""",
+            {k: lineage[k] for k in ("dataset", "sha", "name")},
+        ).fetchall()
+        con.execute(
+            """INSERT INTO quality.rejected_rows
+               SELECT $sha, $name, $dataset, row_number, reason, detail, raw FROM _new_rejected""",
+            {k: lineage[k] for k in ("dataset", "sha", "name")},
+        ).fetchall()
+        con.execute(
+            f"DELETE FROM staging.{dataset.name} s WHERE EXISTS "
+            f"(SELECT 1 FROM _new_accepted n WHERE {key_match})"
+        ).fetchall()
+        con.execute(
+            f"""INSERT INTO staging.{dataset.name} ({col_list}, _file_sha256, _file_name, _row_number, _loaded_at)
+                SELECT {col_list}, $sha, $name, _row_number, $at FROM _new_accepted""",
+            {k: lineage[k] for k in ("sha", "name", "at")},
+        ).fetchall()
+        _record(con, r | {"status": "ingested"}, (v.rows_total, v.accepted.height, v.rejected.height))
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    finally:
+        for name in ("_new_raw", "_new_rejected", "_new_accepted"):
+            con.unregister(name)
+
+
+def staging_frame(con: duckdb.DuckDBPyConnection, dataset: str) -> pl.DataFrame:
+    return fetch_pl(con, f"SELECT * FROM staging.{dataset}")

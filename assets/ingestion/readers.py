@@ -1,0 +1,137 @@
+"""Read a delivered file into an all-text Polars frame, whatever its format.
+
+Formats are recognised by content first (Parquet and XLSX have magic bytes) and by extension
+second. Every cell comes back as text exactly as delivered (trimmed, empty -> null) so that the
+raw layer keeps the original and one parser (``parsing.py``) types all formats alike. The one
+thing a reader must pass on is the CSV dialect: Danish Excel CSV (``;``) means decimal commas.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+PARQUET_MAGIC = b"PAR1"
+ZIP_MAGIC = b"PK\x03\x04"
+UTF8_BOM = b"\xef\xbb\xbf"
+TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ""}
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be used; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    frame: pl.DataFrame  # all pl.String, original header names and cells
+    file_format: str  # csv | csv-danish | xlsx | parquet
+    decimal_comma: bool  # numbers written the Danish way (1.234,50)
+
+
+def read_table(path: Path, data: bytes | None = None) -> RawTable:
+    """Read ``path`` (or its already-read bytes) into a :class:`RawTable`."""
+    data = path.read_bytes() if data is None else data
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    suffix = path.suffix.lower()
+    if data.startswith(PARQUET_MAGIC):
+        return _read_parquet(data)
+    if data.startswith(ZIP_MAGIC):
+        return _read_xlsx(data)
+    if suffix in (".parquet", ".pq"):
+        raise UnreadableFile("the file has a .parquet name but is not a Parquet file")
+    if suffix in (".xlsx", ".xlsm"):
+        raise UnreadableFile("the file has an .xlsx name but is not an Excel workbook")
+    if suffix == ".xls":
+        raise UnreadableFile("old Excel .xls files are not accepted: save the sheet as .xlsx or CSV")
+    if suffix not in TEXT_EXTENSIONS:
+        raise UnreadableFile(
+            f"unsupported file type {suffix!r}: deliver CSV, XLSX or Parquet"
+        )
+    return _read_csv(data)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what Danish Excel writes)."""
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile("the file is binary, not a CSV text file")
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"the text is neither UTF-8 nor Windows-1252 (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+
+
+def sniff_separator(text: str) -> str:
+    """``;`` for Danish Excel CSV, else ``,``: decided on the header line, outside quotes."""
+    header = text.split("\n", 1)[0]
+    counts = {";": 0, ",": 0}
+    in_quotes = False
+    for ch in header:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in counts:
+            counts[ch] += 1
+    return ";" if counts[";"] > counts[","] else ","
+
+
+def _read_csv(data: bytes) -> RawTable:
+    text = decode_text(data)
+    sep = sniff_separator(text)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=sep,
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
+            empty_string_is_null=True,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError:
+        raise UnreadableFile("the file has no header row") from None
+    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableFile(f"the CSV cannot be parsed: {first}") from None
+    return RawTable(_clean(frame), "csv-danish" if sep == ";" else "csv", decimal_comma=sep == ";")
+
+
+def _read_xlsx(data: bytes) -> RawTable:
+    try:
+        frame = pl.read_excel(
+            io.BytesIO(data), engine="calamine", sheet_id=1, infer_schema_length=0
+        )
+    except Exception as exc:  # fastexcel raises its own error types
+        raise UnreadableFile(f"the Excel workbook cannot be read: {exc}") from None
+    return RawTable(_clean(frame), "xlsx", decimal_comma=False)
+
+
+def _read_parquet(data: bytes) -> RawTable:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableFile(f"the Parquet file cannot be read: {exc}") from None
+    frame = frame.with_columns(
+        [
+            pl.col(name).dt.date().cast(pl.String)
+            if dtype == pl.Datetime
+            else pl.col(name).cast(pl.String)
+            for name, dtype in frame.schema.items()
+        ]
+    )
+    return RawTable(_clean(frame), "parquet", decimal_comma=False)
+
+
+def _clean(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text, cells kept as delivered (parsing trims them)."""
+    return frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns)

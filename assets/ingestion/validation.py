@@ -1,0 +1,370 @@
+"""The input contract's row rules, applied to one file at a time, vectorised with Polars.
+
+A row gets at most one rejection reason, the first that applies in the contract's order:
+missing_required -> bad_type / invalid_cvr (first failing column) -> out_of_range ->
+unknown_cluster / unknown_grant / unknown_activity -> outcome_without_participation.
+``duplicate_key_in_file`` is judged among the rows that passed: the last one wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from assets.ingestion import parsing
+from assets.ingestion.contract import THEMES, Column, Dataset
+from assets.ingestion.readers import RawTable, UnreadableFile
+
+ROW = "_row_number"
+RAW = "_raw"
+REASON = "_reason"
+DETAIL = "_detail"
+
+
+@dataclass
+class References:
+    """What rows may refer to: granted clusters and what staging holds so far.
+
+    A reference frame left as ``None`` is not checked (``impact validate`` without a warehouse).
+    """
+
+    clusters: set[str]
+    grants: pl.DataFrame | None = None  # grant_id, grant_type
+    activities: pl.DataFrame | None = None  # activity_id, grant_type
+    participation: pl.DataFrame | None = None  # activity_id, cvr
+    unchecked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Validated:
+    accepted: pl.DataFrame  # typed contract columns + _row_number
+    rejected: pl.DataFrame  # row_number, reason, detail, raw
+    raw: pl.DataFrame  # row_number, record (JSON of the delivered row)
+
+    @property
+    def rows_total(self) -> int:
+        return self.raw.height
+
+
+def match_columns(frame: pl.DataFrame, dataset: Dataset) -> dict[str, str]:
+    """Contract column -> delivered header, matched case-insensitively, white space ignored."""
+    by_normal: dict[str, str] = {}
+    for header in frame.columns:
+        normal = header.strip().lower()
+        if normal in by_normal and normal in {c.name for c in dataset.columns}:
+            raise UnreadableFile(f"column {normal!r} appears twice in the header")
+        by_normal.setdefault(normal, header)
+    missing = [c for c in dataset.required if c not in by_normal]
+    if missing:
+        raise UnreadableFile(
+            "lacks required column(s) " + ", ".join(repr(m) for m in missing)
+            + f" for dataset {dataset.name!r}"
+        )
+    return {c.name: by_normal[c.name] for c in dataset.columns if c.name in by_normal}
+
+
+def _t(name: str) -> str:
+    return f"_t_{name}"
+
+
+def _v(name: str) -> str:
+    return f"_v_{name}"
+
+
+def _parsed(column: Column, decimal_comma: bool) -> pl.Expr:
+    src = pl.col(_t(column.name))
+    match column.kind:
+        case "text":
+            return src
+        case "int":
+            return parsing.integer(src, decimal_comma)
+        case "number":
+            return parsing.number(src, decimal_comma)
+        case "date":
+            return parsing.date(src)
+        case "bool":
+            return parsing.boolean(src)
+        case "code":
+            lowered = parsing.code(src)
+            return pl.when(lowered.is_in(list(column.codes))).then(lowered)
+        case "theme":
+            lowered = parsing.code(src)
+            return pl.when(lowered.is_in(list(THEMES))).then(lowered).otherwise(
+                pl.when(src.is_not_null()).then(pl.lit("other"))
+            )
+        case "nace":
+            return parsing.nace(src)
+        case "region":
+            return parsing.region(src)
+        case "cvr":
+            return parsing.cvr_normalised(src)
+    raise ValueError(column.kind)
+
+
+def _present(name: str) -> pl.Expr:
+    return pl.col(_t(name)).is_not_null()
+
+
+def _quoted(name: str) -> pl.Expr:
+    """The delivered cell, quoted and cut to 80 characters, for a rejection's detail."""
+    return pl.format("'{}'", pl.col(_t(name)).fill_null("").str.slice(0, 80))
+
+
+def _type_rules(dataset: Dataset) -> list[tuple[pl.Expr, str, pl.Expr]]:
+    rules: list[tuple[pl.Expr, str, pl.Expr]] = []
+    for c in dataset.columns:
+        if c.kind in ("text", "theme", "region"):
+            continue
+        if c.kind == "cvr":
+            rules.append(
+                (
+                    _present(c.name) & ~pl.col(f"_ok_{c.name}"),
+                    "invalid_cvr",
+                    pl.format(
+                        "{}: {} is not a valid CVR number (8 digits passing the modulus-11 check)",
+                        pl.lit(c.name),
+                        _quoted(c.name),
+                    ),
+                )
+            )
+            continue
+        expected = {
+            "int": "a whole number",
+            "number": "a number",
+            "date": "a date (YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY)",
+            "bool": "a boolean (true/false, 1/0, ja/nej, yes/no)",
+            "code": "one of " + ", ".join(c.codes),
+            "nace": "a NACE code of 2 to 6 digits",
+        }[c.kind]
+        rules.append(
+            (
+                _present(c.name) & pl.col(_v(c.name)).is_null(),
+                "bad_type",
+                pl.format("{}: {} is not {}", pl.lit(c.name), _quoted(c.name), pl.lit(expected)),
+            )
+        )
+    return rules
+
+
+def _range_rules(dataset: Dataset) -> list[tuple[pl.Expr, str, pl.Expr]]:
+    rules: list[tuple[pl.Expr, str, pl.Expr]] = []
+    for c in dataset.columns:
+        value = pl.col(_v(c.name))
+        if c.kind == "region":
+            rules.append(
+                (
+                    value.is_not_null() & ~value.is_in(list(c.codes)),
+                    "out_of_range",
+                    pl.format("{}: {} is not a region DK01..DK05", pl.lit(c.name), _quoted(c.name)),
+                )
+            )
+        if c.min_value is not None:
+            below = value <= c.min_value if c.min_exclusive else value < c.min_value
+            bound = f"> {c.min_value:g}" if c.min_exclusive else f">= {c.min_value:g}"
+            rules.append(
+                (
+                    value.is_not_null() & below,
+                    "out_of_range",
+                    pl.format("{}: {} must be {}", pl.lit(c.name), _quoted(c.name), pl.lit(bound)),
+                )
+            )
+        if c.max_value is not None:
+            rules.append(
+                (
+                    value.is_not_null() & (value > c.max_value),
+                    "out_of_range",
+                    pl.format(
+                        "{}: {} must be <= {}", pl.lit(c.name), _quoted(c.name), pl.lit(f"{c.max_value:g}")
+                    ),
+                )
+            )
+    if dataset.date_order:
+        start, end = dataset.date_order
+        s, e = pl.col(_v(start)), pl.col(_v(end))
+        bad = (e <= s) if dataset.end_strictly_after else (e < s)
+        word = "after" if dataset.end_strictly_after else "on or after"
+        rules.append(
+            (
+                s.is_not_null() & e.is_not_null() & bad,
+                "out_of_range",
+                pl.format(
+                    "{} {} must be {} {} {}",
+                    pl.lit(end), _quoted(end), pl.lit(word), pl.lit(start), _quoted(start),
+                ),
+            )
+        )
+    return rules
+
+
+def _marked(frame: pl.DataFrame | None, keys: list[str], marker: str) -> pl.DataFrame | None:
+    if frame is None:
+        return None
+    return frame.select(keys + [c for c in frame.columns if c not in keys]).unique(
+        subset=keys, keep="last"
+    ).with_columns(pl.lit(True).alias(marker))
+
+
+def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
+    """Type, check and key the rows of one file; every row ends up accepted or rejected."""
+    mapping = match_columns(table.frame, dataset)
+    frame = table.frame
+    raw = frame.select(
+        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW),
+        pl.struct(pl.all()).struct.json_encode().alias(RAW) if frame.width else pl.lit("{}").alias(RAW),
+    )
+    work = raw.with_columns(
+        [
+            parsing.text(frame.get_column(mapping[c.name])).alias(_t(c.name))
+            if c.name in mapping
+            else pl.lit(None, dtype=pl.String).alias(_t(c.name))
+            for c in dataset.columns
+        ]
+    )
+    work = work.with_columns(
+        [_parsed(c, table.decimal_comma).alias(_v(c.name)) for c in dataset.columns]
+    )
+    for c in dataset.columns:
+        if c.kind == "cvr":
+            work = work.with_columns(parsing.cvr_check(work.get_column(_v(c.name))).alias(f"_ok_{c.name}"))
+        if dataset.cluster_column == c.name:
+            work = work.with_columns(pl.col(_v(c.name)).str.to_lowercase())
+
+    rules: list[tuple[pl.Expr, str, pl.Expr]] = []
+    for c in dataset.columns:
+        if c.required:
+            rules.append(
+                (~_present(c.name), "missing_required", pl.lit(f"{c.name}: a value is required"))
+            )
+    if dataset.name == "innovation_outcomes":
+        rules.append(
+            (
+                (pl.col(_v("concept_developed")) == True) & ~_present("concept_date"),  # noqa: E712
+                "missing_required",
+                pl.lit("concept_date: required when concept_developed is true"),
+            )
+        )
+    rules += _type_rules(dataset)
+    rules += _range_rules(dataset)
+    work, ref_rules = _reference_rules(work, dataset, refs)
+    rules += ref_rules
+
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    detail: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, code, text in reversed(rules):
+        reason = pl.when(cond.fill_null(False)).then(pl.lit(code)).otherwise(reason)
+        detail = pl.when(cond.fill_null(False)).then(text).otherwise(detail)
+    work = work.with_columns(reason.alias(REASON), detail.alias(DETAIL))
+    work = _mark_duplicate_keys(work, dataset)
+
+    rejected = work.filter(pl.col(REASON).is_not_null()).select(
+        pl.col(ROW).alias("row_number"),
+        pl.col(REASON).alias("reason"),
+        pl.col(DETAIL).alias("detail"),
+        pl.col(RAW).alias("raw"),
+    )
+    accepted = work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset))
+    return Validated(accepted, rejected, raw.rename({ROW: "row_number", RAW: "record"}))
+
+
+def _reference_rules(
+    work: pl.DataFrame, dataset: Dataset, refs: References
+) -> tuple[pl.DataFrame, list[tuple[pl.Expr, str, pl.Expr]]]:
+    rules: list[tuple[pl.Expr, str, pl.Expr]] = []
+    if dataset.cluster_column:
+        col = _v(dataset.cluster_column)
+        rules.append(
+            (
+                pl.col(col).is_not_null() & ~pl.col(col).is_in(sorted(refs.clusters)),
+                "unknown_cluster",
+                pl.format(
+                    "{}: {} is not a granted cluster of the board decision",
+                    pl.lit(dataset.cluster_column), _quoted(dataset.cluster_column),
+                ),
+            )
+        )
+    if dataset.grant_column and refs.grants is not None:
+        col = dataset.grant_column
+        known = _marked(refs.grants.select("grant_id"), ["grant_id"], "_known_grant")
+        work = work.join(known, left_on=_v(col), right_on="grant_id", how="left", maintain_order="left")
+        rules.append(
+            (
+                pl.col(_v(col)).is_not_null() & pl.col("_known_grant").is_null(),
+                "unknown_grant",
+                pl.format("{}: {} is not a known grant", pl.lit(col), _quoted(col)),
+            )
+        )
+    if dataset.activity_column and refs.activities is not None:
+        col = dataset.activity_column
+        known = _marked(refs.activities.select("activity_id", "grant_type"), ["activity_id"], "_known_activity")
+        work = work.join(known, left_on=_v(col), right_on="activity_id", how="left", maintain_order="left")
+        rules.append(
+            (
+                pl.col(_v(col)).is_not_null() & pl.col("_known_activity").is_null(),
+                "unknown_activity",
+                pl.format("{}: {} is not a known activity", pl.lit(col), _quoted(col)),
+            )
+        )
+        if dataset.activity_must_be_innovation:
+            rules.append(
+                (
+                    pl.col("_known_activity").is_not_null() & (pl.col("grant_type") != "innovation"),
+                    "unknown_activity",
+                    pl.format(
+                        "{}: {} is an activity of a cluster grant, not an innovation collaboration",
+                        pl.lit(col), _quoted(col),
+                    ),
+                )
+            )
+    if dataset.needs_participation and refs.participation is not None:
+        known = _marked(refs.participation.select("activity_id", "cvr"), ["activity_id", "cvr"], "_known_part")
+        work = work.join(
+            known,
+            left_on=[_v("activity_id"), _v("cvr")],
+            right_on=["activity_id", "cvr"],
+            how="left",
+            maintain_order="left",
+        )
+        rules.append(
+            (
+                pl.col("_known_part").is_null(),
+                "outcome_without_participation",
+                pl.format(
+                    "firm {} has no participation row for activity {}", _quoted("cvr"), _quoted("activity_id")
+                ),
+            )
+        )
+    return work, rules
+
+
+def _mark_duplicate_keys(work: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+    keys = [pl.col(_v(k)) for k in dataset.key]
+    passed = pl.col(REASON).is_null()
+    last_row = pl.col(ROW).filter(passed).max().over(keys)
+    is_dup = passed & (pl.col(ROW) != last_row)
+    return work.with_columns(
+        pl.when(is_dup).then(pl.lit("duplicate_key_in_file")).otherwise(pl.col(REASON)).alias(REASON),
+        pl.when(is_dup)
+        .then(
+            pl.format(
+                "the key ({}) appears again in row {} of this file, which wins",
+                pl.concat_str([pl.col(_v(k)).cast(pl.String) for k in dataset.key], separator=", "),
+                last_row.cast(pl.String),
+            )
+        )
+        .otherwise(pl.col(DETAIL))
+        .alias(DETAIL),
+    )
+
+
+def _staging_columns(dataset: Dataset) -> list[pl.Expr]:
+    out: list[pl.Expr] = []
+    for c in dataset.columns:
+        value = pl.col(_v(c.name))
+        if c.default is not None:
+            value = value.fill_null(c.default)
+        out.append(value.alias(c.name))
+        if c.kind == "theme":
+            out.append(parsing.code(pl.col(_t(c.name))).alias(f"{c.name}_original"))
+    out.append(pl.col(ROW).alias("_row_number"))
+    return out

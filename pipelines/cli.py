@@ -1,0 +1,108 @@
+"""The ``impact`` command line: run, demo, validate, ui.
+
+``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
+exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
+failing step and its error on stderr), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT, Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="impact", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ingest the inbox, derive the indicators, write the report")
+    run.add_argument("--inbox", help="inbox folder (IMPACT_INBOX, default data/inbox)")
+    run.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    run.add_argument("--reports", help="report folder (IMPACT_REPORTS, default data/reports)")
+    run.add_argument("--as-of", dest="as_of", help="reporting date YYYY-MM-DD (IMPACT_AS_OF, default today)")
+    run.add_argument("--lang", choices=["da", "en"], help="report language (IMPACT_LANG, default da)")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
+
+    demo = sub.add_parser("demo", help="write a realistic, deterministic demo inbox")
+    demo.add_argument("--out", help="folder to write (default: the inbox, data/inbox)")
+    demo.add_argument("--scale", type=int, default=1, help="1 = demo size; 15 = national size")
+    demo.add_argument("--seed", type=int, default=2025)
+
+    validate = sub.add_parser("validate", help="check one file against the input contract")
+    validate.add_argument("file")
+    validate.add_argument("--dataset", required=True, help="grants, accounts, activities, ...")
+    validate.add_argument(
+        "--warehouse", help="read references (grants, activities) from this warehouse, read-only"
+    )
+    validate.add_argument("--limit", type=int, default=200, help="how many rejected rows to list")
+
+    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            settings = load_settings(args.inbox, args.warehouse, args.reports, args.as_of, args.lang)
+            from pipelines.runner import run_pipeline
+
+            return run_pipeline(settings, verbose=args.verbose)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "validate":
+            from pipelines.validate_file import validate_file
+
+            return validate_file(Path(args.file), args.dataset, args.warehouse, args.limit)
+        if args.command == "ui":
+            return _ui(args)
+    except ValueError as exc:
+        print(f"impact: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from demo.generator import write_demo_inbox
+
+    out = Path(args.out) if args.out else load_settings().inbox
+    if args.scale < 1:
+        raise ValueError("--scale must be 1 or more")
+    summary = write_demo_inbox(out, scale=args.scale, seed=args.seed)
+    print(f"Demo inbox written to {out} (scale {args.scale}, seed {args.seed}):")
+    for dataset, info in summary.items():
+        print(f"  {dataset:<20} {info}")
+    return EXIT_OK
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """``dagster dev`` with DAGSTER_HOME in the project's ignored data folder."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "data" / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, DAGSTER_HOME=str(home.resolve()))
+    cmd = [
+        sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
+        "-h", args.host, "-p", str(args.port),
+    ]
+    print(f"DAGSTER_HOME={home} ; {' '.join(cmd[2:])}")
+    os.execvpe(cmd[0], cmd, env)
+    return EXIT_OK  # pragma: no cover
+
+
+def settings_summary(settings: Settings) -> str:
+    return (
+        f"inbox={settings.inbox} warehouse={settings.warehouse} reports={settings.reports} "
+        f"as_of={settings.as_of.isoformat()} lang={settings.lang}"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The one entry point of the Dagster code location (``dagster dev`` and ``impact run``).
+
+Each domain owns its own ``Definitions`` (ingestion, indicators, quality, report) beside its code;
+they are merged here with the jobs, the schedule, the sensor and the resources.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.ingestion.definitions import defs as ingestion_defs
+from pipelines.jobs import inbox_job, nightly_job
+from pipelines.resources import WarehouseResource
+from pipelines.schedules import nightly_schedule
+from pipelines.sensors import inbox_sensor
+
+
+def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
+    """All definitions, with the warehouse resource given (the CLI) or from the environment."""
+    return dg.Definitions.merge(
+        ingestion_defs,
+        dg.Definitions(
+            jobs=[nightly_job, inbox_job],
+            schedules=[nightly_schedule],
+            sensors=[inbox_sensor],
+            resources={"warehouse": warehouse or WarehouseResource()},
+        ),
+    )
+
+
+defs = build_definitions()
