@@ -1,0 +1,61 @@
+"""`impact validate` and `impact run` from the command line, as an analyst calls them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.ingestion.conftest import GRANTS_CSV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _impact(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, **(env or {})), timeout=300,
+    )
+
+
+def test_validate_clean_file_exits_0(inbox, tmp_path):
+    path = inbox.write("grants/g.csv", GRANTS_CSV)
+    done = _impact("validate", str(path), "--dataset", "grants", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "all 2 rows would be accepted" in done.stdout
+
+
+def test_validate_lists_every_rejected_row_and_exits_1(inbox, tmp_path):
+    path = inbox.write(
+        "grants/g.csv",
+        GRANTS_CSV + "G3,made,cluster,1,2025-01-01,2028-12-31,1,\nG4,clean,cluster,-1,2025-01-01,2028-12-31,1,\n",
+    )
+    done = _impact("validate", str(path), "--dataset", "grants", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 1
+    assert "row 3: unknown_cluster" in done.stdout
+    assert "row 4: out_of_range" in done.stdout
+
+
+def test_validate_unreadable_file_and_unknown_dataset(inbox, tmp_path):
+    path = inbox.write("grants/g.csv", "grant_id\nG1\n")
+    done = _impact("validate", str(path), "--dataset", "grants")
+    assert done.returncode == 1 and "lacks required column" in done.stdout
+    assert _impact("validate", str(path), "--dataset", "nonsense").returncode == 2
+
+
+def test_run_without_inbox_fails_with_reason_on_stderr(tmp_path):
+    done = _impact("run", "--inbox", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert done.returncode == 1
+    assert "does not exist" in done.stderr
+
+
+def test_run_flags_win_over_environment(inbox, tmp_path):
+    inbox.write("grants/g.csv", GRANTS_CSV)
+    env = {"IMPACT_INBOX": str(tmp_path / "elsewhere"), "IMPACT_WAREHOUSE": str(tmp_path / "env.duckdb"),
+           "IMPACT_REPORTS": str(tmp_path / "reports"), "IMPACT_AS_OF": "2026-06-30"}
+    done = _impact("run", "--inbox", str(inbox.root), "--warehouse", str(tmp_path / "flag.duckdb"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "flag.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
+    assert "as of 2026-06-30" in done.stdout
+    assert "files ingested: 1" in done.stdout

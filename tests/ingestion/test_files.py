@@ -1,0 +1,118 @@
+"""File-level rules: idempotency, duplicates, latest wins, failing files."""
+
+from __future__ import annotations
+
+from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+
+HEADER = "activity_id,cvr,participation_date,firm_name\n"
+
+
+def _setup_references(inbox):
+    inbox.write("grants/g.csv", GRANTS_CSV)
+    inbox.write("activities/a.csv", ACTIVITIES_CSV)
+
+
+def test_same_file_same_path_is_skipped_without_a_new_record(inbox, ingest, query):
+    _setup_references(inbox)
+    ingest()
+    ingest()
+    assert query("SELECT file_name, status FROM meta.ingested_files ORDER BY file_name") == [
+        ("activities/a.csv", "ingested"),
+        ("grants/g.csv", "ingested"),
+    ]
+    assert query("SELECT count(*) FROM raw.rows") == [(4,)]
+
+
+def test_same_content_under_another_name_is_a_duplicate_and_adds_nothing(inbox, ingest, query):
+    _setup_references(inbox)
+    ingest()
+    inbox.write("grants/g_copy.csv", GRANTS_CSV)
+    inbox.write("participation/also_grants.csv", GRANTS_CSV)  # sha is compared across datasets
+    ingest()
+    assert query(
+        "SELECT file_name, status, rows_total FROM meta.ingested_files WHERE status = 'duplicate' ORDER BY 1"
+    ) == [("grants/g_copy.csv", "duplicate", 0), ("participation/also_grants.csv", "duplicate", 0)]
+    assert query("SELECT count(*) FROM staging.grants") == [(2,)]
+    assert query("SELECT count(*) FROM raw.rows") == [(4,)]
+
+
+def test_latest_wins_across_files_in_lexical_order_and_across_runs(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write("participation/b_2025.csv", HEADER + f"AC1,{CVR_A},2025-02-02,Second\n")
+    inbox.write("participation/a_2025.csv", HEADER + f"AC1,{CVR_A},2025-02-01,First\n")
+    ingest()
+    assert query("SELECT firm_name, _file_name FROM staging.participation") == [
+        ("Second", "participation/b_2025.csv")
+    ]
+    inbox.write("participation/0_correction.csv", HEADER + f"AC1,{CVR_A},2025-02-03,Corrected\n")
+    ingest("second-run")
+    # A later run comes after earlier runs even though its name sorts first.
+    assert query("SELECT firm_name FROM staging.participation") == [("Corrected",)]
+
+
+def test_changed_content_under_the_same_path_is_a_new_delivery(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,Old\n")
+    ingest()
+    inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,New\nAI1,{CVR_A},2025-03-03,New\n")
+    ingest()
+    assert query("SELECT activity_id, firm_name FROM staging.participation ORDER BY 1") == [
+        ("AC1", "New"), ("AI1", "New")
+    ]
+    assert query("SELECT count(*) FROM meta.ingested_files WHERE file_name = 'participation/p.csv'") == [(2,)]
+
+
+def test_a_corrected_file_replaces_only_its_keys_and_never_deletes(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write("participation/p1.csv", HEADER + f"AC1,{CVR_A},2025-02-01,A\nAI1,{CVR_A},2025-03-02,A\n")
+    ingest()
+    inbox.write("participation/p2.csv", HEADER + f"AI1,{CVR_A},2025-03-05,B\n")
+    ingest()
+    assert query("SELECT activity_id, firm_name FROM staging.participation ORDER BY 1") == [
+        ("AC1", "A"), ("AI1", "B")
+    ]
+
+
+def test_garbage_file_fails_alone_and_a_copy_fails_again(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write("participation/good.csv", HEADER + f"AC1,{CVR_A},2025-02-01,Good\n")
+    inbox.write("participation/garbage.csv", bytes(range(256)) * 10)
+    ingest()
+    rows = query("SELECT file_name, status, error FROM meta.ingested_files WHERE dataset = 'participation' ORDER BY 1")
+    assert rows[0][0:2] == ("participation/garbage.csv", "failed")
+    assert "participation/garbage.csv" in rows[0][2] and "binary" in rows[0][2]
+    assert rows[1][0:2] == ("participation/good.csv", "ingested")
+    assert query("SELECT firm_name FROM staging.participation") == [("Good",)]
+    inbox.write("participation/garbage_copy.csv", bytes(range(256)) * 10)
+    ingest()
+    assert query(
+        "SELECT status FROM meta.ingested_files WHERE file_name = 'participation/garbage_copy.csv'"
+    ) == [("failed",)]
+
+
+def test_file_missing_a_required_column_fails_and_touches_nothing(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,Kept\n")
+    ingest()
+    inbox.write("participation/q.csv", f"activity_id,firm_name\nAC1,{CVR_A}\n")
+    ingest()
+    (status, error) = query("SELECT status, error FROM meta.ingested_files WHERE file_name = 'participation/q.csv'")[0]
+    assert status == "failed"
+    assert "participation/q.csv" in error and "'cvr'" in error and "'participation_date'" in error
+    assert query("SELECT firm_name FROM staging.participation") == [("Kept",)]
+    assert query("SELECT count(*) FROM raw.rows WHERE file_name = 'participation/q.csv'") == [(0,)]
+
+
+def test_empty_and_unsupported_files_fail_with_a_message(inbox, ingest, query):
+    inbox.write("grants/empty.csv", "")
+    inbox.write("grants/notes.docx", "hello")
+    inbox.write("grants/header_only.csv", GRANTS_CSV.splitlines()[0] + "\n")
+    ingest()
+    assert query("SELECT file_name, status, rows_total FROM meta.ingested_files ORDER BY 1") == [
+        ("grants/empty.csv", "failed", 0),
+        ("grants/header_only.csv", "ingested", 0),
+        ("grants/notes.docx", "failed", 0),
+    ]
+    errors = dict(query("SELECT file_name, error FROM meta.ingested_files WHERE status = 'failed'"))
+    assert "empty" in errors["grants/empty.csv"]
+    assert "unsupported" in errors["grants/notes.docx"]
