@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.ingestion.definitions import defs as ingestion_defs
+from assets.ingestion import definitions as ingestion
 from pipelines.jobs import inbox_job, nightly_job
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import nightly_schedule
@@ -18,7 +18,7 @@ from pipelines.sensors import inbox_sensor
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
     """All definitions, with the warehouse resource given (the CLI) or from the environment."""
     return dg.Definitions.merge(
-        ingestion_defs,
+        ingestion.defs,
         dg.Definitions(
             jobs=[nightly_job, inbox_job],
             schedules=[nightly_schedule],

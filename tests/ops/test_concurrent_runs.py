@@ -1,0 +1,44 @@
+"""Two runs started at once against one warehouse both complete, one after the other."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_two_impact_runs_at_once_both_complete_and_count_each_file_once(tmp_path):
+    inbox = tmp_path / "inbox"
+    for rel, text in {
+        "grants/g.csv": GRANTS_CSV,
+        "activities/a.csv": ACTIVITIES_CSV,
+        "participation/p.csv": f"activity_id,cvr,participation_date\nAC1,{CVR_A},2025-02-01\n",
+    }.items():
+        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / rel).write_text(text, encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
+               str(warehouse), "--reports", str(tmp_path / "reports"), "--as-of", "2026-06-30"]
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in runs]
+    for proc, (out, err) in zip(runs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert "Impact model run complete" in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "SELECT file_name, count(*) FROM meta.ingested_files GROUP BY 1 ORDER BY 1"
+        ).fetchall() == [("activities/a.csv", 1), ("grants/g.csv", 1), ("participation/p.csv", 1)]
+        assert con.execute("SELECT count(*) FROM staging.participation").fetchall() == [(1,)]
+    # One run ingested the three files, the other found nothing new.
+    assert sorted("files ingested: 3" in out for out, _ in outputs) == [False, True]

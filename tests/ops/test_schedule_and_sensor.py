@@ -1,0 +1,78 @@
+"""The nightly schedule and the inbox sensor, evaluated as the Dagster daemon would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import dagster as dg
+
+from assets.ingestion.contract import INGESTION_ORDER
+from assets.ingestion.loader import ingest_dataset
+from pipelines.definitions import defs
+from pipelines.resources import WarehouseResource
+from pipelines.sensors import inbox_sensor
+from pipelines.warehouse import connect_writer
+from tests.ingestion.conftest import GRANTS_CSV
+
+
+def test_schedule_runs_the_nightly_job_at_0200_copenhagen_and_is_on_by_default():
+    schedule = defs.resolve_schedule_def("nightly_at_0200_copenhagen")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Copenhagen"
+    assert schedule.job_name == "nightly_impact_run"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    # 02:00 in Copenhagen is 01:00 UTC in winter (CET) and 00:00 UTC in summer (CEST).
+    from dagster._utils.schedules import cron_string_iterator
+
+    winter = next(cron_string_iterator(dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC).timestamp(), "0 2 * * *", "Europe/Copenhagen"))
+    summer = next(cron_string_iterator(dt.datetime(2026, 7, 10, 12, tzinfo=dt.UTC).timestamp(), "0 2 * * *", "Europe/Copenhagen"))
+    assert winter.astimezone(dt.UTC).hour == 1
+    assert summer.astimezone(dt.UTC).hour == 0
+
+
+def _evaluate(resource: WarehouseResource, cursor: str | None):
+    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
+    result = inbox_sensor(context)
+    return result, context.cursor
+
+
+def test_sensor_triggers_on_a_new_file_and_not_on_an_ingested_one(tmp_path):
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    resource = WarehouseResource(inbox=str(inbox), warehouse=str(warehouse))
+    (inbox / "grants").mkdir(parents=True)
+
+    result, cursor = _evaluate(resource, None)
+    assert isinstance(result, dg.SkipReason)
+
+    (inbox / "grants" / "g.csv").write_text(GRANTS_CSV, encoding="utf-8")
+    result, cursor = _evaluate(resource, cursor)
+    assert isinstance(result, dg.RunRequest)
+    assert result.tags["impact/new_files"] == "1"
+
+    # The same file seen again (cursor unchanged) does not trigger.
+    result, cursor = _evaluate(resource, cursor)
+    assert isinstance(result, dg.SkipReason)
+
+    # A sensor starting without a cursor (e.g. after a reset) does not trigger on a file the
+    # warehouse has already ingested.
+    with connect_writer(warehouse) as con:
+        for dataset in INGESTION_ORDER:
+            ingest_dataset(con, inbox, dataset)
+    result, _ = _evaluate(resource, None)
+    assert isinstance(result, dg.SkipReason)
+    assert json.loads(cursor)  # the cursor remembers the file
+
+
+def test_sensor_triggers_on_changed_content_under_the_same_name(tmp_path):
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    resource = WarehouseResource(inbox=str(inbox), warehouse=str(warehouse))
+    (inbox / "grants").mkdir(parents=True)
+    (inbox / "grants" / "g.csv").write_text(GRANTS_CSV, encoding="utf-8")
+    with connect_writer(warehouse) as con:
+        ingest_dataset(con, inbox, "grants")
+    result, cursor = _evaluate(resource, None)
+    assert isinstance(result, dg.SkipReason)
+    (inbox / "grants" / "g.csv").write_text(GRANTS_CSV + "GC9,clean,cluster,1,2025-01-01,2028-12-31,1,\n", encoding="utf-8")
+    result, _ = _evaluate(resource, cursor)
+    assert isinstance(result, dg.RunRequest)
