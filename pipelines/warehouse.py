@@ -89,12 +89,27 @@ def connect_writer(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(lock_path_for(warehouse)):
-        con = duckdb.connect(str(warehouse))
+        con = _open_waiting_for_readers(warehouse)
         try:
             ensure_schema(con)
             yield con
         finally:
             con.close()
+
+
+def _open_waiting_for_readers(warehouse: Path, timeout_s: float = 600) -> duckdb.DuckDBPyConnection:
+    """Open read-write; while another process (an analyst's read-only session) holds DuckDB's own
+    file lock, wait and retry instead of failing."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(warehouse))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 @contextmanager

@@ -55,7 +55,15 @@ def read_table(path: Path, data: bytes | None = None) -> RawTable:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what Danish Excel writes)."""
+    """UTF-8 (with or without BOM), else Windows-1252 (what Danish Excel writes).
+
+    UTF-16 with a byte-order mark (Excel's "Unicode text") is accepted too.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile("the file claims UTF-16 but does not decode as UTF-16") from None
     if b"\x00" in data[:65536]:
         raise UnreadableFile("the file is binary, not a CSV text file")
     if data.startswith(UTF8_BOM):
@@ -101,9 +109,27 @@ def _read_csv(data: bytes) -> RawTable:
     except pl.exceptions.NoDataError:
         raise UnreadableFile("the file has no header row") from None
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableFile(f"the CSV cannot be parsed: {first}") from None
+        raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(text, sep, exc)}") from None
     return RawTable(_clean(frame), "csv-danish" if sep == ";" else "csv", decimal_comma=sep == ";")
+
+
+def _describe_csv_error(text: str, sep: str, exc: Exception) -> str:
+    """Name the first record whose field count differs from the header's, if that is the cause."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        header = next(reader)
+        for number, record in enumerate(reader, start=1):
+            if len(record) > len(header):
+                return (
+                    f"record {number} (line {reader.line_num}) has {len(record)} fields "
+                    f"but the header has {len(header)}"
+                )
+    except csv.Error as csv_exc:
+        return f"line {reader.line_num}: {csv_exc}"
+    first = str(exc).strip().splitlines()
+    return first[0] if first else type(exc).__name__
 
 
 def _read_xlsx(data: bytes) -> RawTable:
