@@ -19,6 +19,7 @@ import polars as pl
 from assets.ingestion.contract import DATASETS, Dataset
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
+from pipelines.faults import fault_point
 from pipelines.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
@@ -191,7 +192,9 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
             {k: lineage[k] for k in ("sha", "name", "at")},
         ).fetchall()
         _record(con, r | {"status": "ingested"}, (v.rows_total, v.accepted.height, v.rejected.height))
+        fault_point(f"ingest:during:{r['name']}")
         con.execute("COMMIT").fetchall()
+        fault_point(f"ingest:after:{r['name']}")
     except BaseException:
         con.execute("ROLLBACK").fetchall()
         raise

@@ -1,0 +1,37 @@
+"""The floor for bench/nightly.py: DuckDB alone loads every inbox file into a table, one process."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+def main(inbox: Path, database: Path) -> None:
+    start = time.perf_counter()
+    con = duckdb.connect(str(database))
+    for i, path in enumerate(sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))):
+        table = f"t{i}"
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()
+        elif suffix == ".xlsx":  # DuckDB's excel extension needs a download; these files are tiny
+            con.register("x", pl.read_excel(path, engine="calamine"))
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM x").fetchall()
+            con.unregister("x")
+        else:
+            try:
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($p)", {"p": str(path)}).fetchall()
+            except duckdb.Error:  # Windows-1252 files
+                con.execute(
+                    f"CREATE TABLE {table} AS SELECT * FROM read_csv($p, encoding = 'latin-1')", {"p": str(path)}
+                ).fetchall()
+    con.close()
+    print(f"SECONDS={time.perf_counter() - start:.3f}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
