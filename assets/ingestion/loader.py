@@ -99,6 +99,15 @@ def ingest_file(
 ) -> FileOutcome:
     file_name = path.relative_to(inbox).as_posix()
     try:
+        stat = path.stat()
+        if fetch_all(
+            con,
+            """SELECT 1 FROM meta.ingested_files WHERE file_name = $name
+               AND file_size_bytes = $size AND file_mtime_ns = $mtime LIMIT 1""",
+            {"name": file_name, "size": stat.st_size, "mtime": stat.st_mtime_ns},
+        ):
+            # Recorded under this path with this size and modification time: unchanged, not read.
+            return FileOutcome(file_name, "skipped")
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(file_name, "skipped", error=f"cannot read {file_name}: {exc}")
@@ -112,7 +121,7 @@ def ingest_file(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     record = {
         "sha": sha, "name": file_name, "dataset": dataset.name, "at": now,
-        "size": len(data), "run_id": run_id,
+        "size": len(data), "run_id": run_id, "mtime": stat.st_mtime_ns,
     }
     if fetch_all(
         con,
@@ -148,14 +157,14 @@ def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int
     con.execute(
         """INSERT INTO meta.ingested_files
            (file_sha256, file_name, dataset, status, rows_total, rows_accepted, rows_rejected,
-            error, ingested_at, file_format, file_size_bytes, run_id)
+            error, ingested_at, file_format, file_size_bytes, run_id, file_mtime_ns)
            VALUES ($sha, $name, $dataset, $status, $total, $accepted, $rejected,
-                   $error, $at, $format, $size, $run_id)""",
+                   $error, $at, $format, $size, $run_id, $mtime)""",
         {
             "sha": r["sha"], "name": r["name"], "dataset": r["dataset"], "status": r["status"],
             "total": counts[0], "accepted": counts[1], "rejected": counts[2],
             "error": r.get("error"), "at": r["at"], "format": r.get("format"),
-            "size": r["size"], "run_id": r["run_id"],
+            "size": r["size"], "run_id": r["run_id"], "mtime": r["mtime"],
         },
     ).fetchall()
 

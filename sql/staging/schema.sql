@@ -16,8 +16,10 @@ CREATE TABLE IF NOT EXISTS meta.ingested_files (
     ingested_at     TIMESTAMP NOT NULL,
     file_format     VARCHAR,            -- extension: csv | csv-danish | xlsx | parquet
     file_size_bytes BIGINT,
-    run_id          VARCHAR
+    run_id          VARCHAR,
+    file_mtime_ns   BIGINT              -- with the size, lets a re-run skip an unchanged file unread
 );
+ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
 
 CREATE TABLE IF NOT EXISTS quality.rejected_rows (
     file_sha256  VARCHAR NOT NULL,

@@ -116,3 +116,33 @@ def test_empty_and_unsupported_files_fail_with_a_message(inbox, ingest, query):
     errors = dict(query("SELECT file_name, error FROM meta.ingested_files WHERE status = 'failed'"))
     assert "empty" in errors["grants/empty.csv"]
     assert "unsupported" in errors["grants/notes.docx"]
+
+
+def test_unchanged_files_are_not_read_again_on_a_re_run(inbox, ingest, monkeypatch):
+    import pathlib
+
+    _setup_references(inbox)
+    ingest()
+    reads: list[str] = []
+    original = pathlib.Path.read_bytes
+
+    def counting(self):
+        reads.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
+    ingest()
+    assert reads == []
+
+
+def test_same_size_rewrite_is_a_new_delivery(inbox, ingest, query):
+    import os
+
+    _setup_references(inbox)
+    path = inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,AAAA\n")
+    ingest()
+    stat = path.stat()
+    inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,BBBB\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    ingest()
+    assert query("SELECT firm_name FROM staging.participation") == [("BBBB",)]
