@@ -1,0 +1,1 @@
+"""Dagster asset of the board report (``reports/impact_report``)."""

@@ -1,0 +1,201 @@
+"""A small, realistic warehouse for the report tests, built by inserting rows directly.
+
+The rows follow the output contract's shapes (``marts.indicators``, ``marts.flags``,
+``staging.accounts``, ``staging.grants``, ``meta.ingested_files``, ``quality.rejected_rows``).
+Distinctive values are exposed as constants so that tests can look for them in the HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import connect_writer
+
+AS_OF = dt.date(2026, 11, 30)
+OLD_AS_OF = dt.date(2026, 6, 30)
+
+# National figures (ALL).
+ALL_COLLECTIVE = 2480.0       # → "2.480"
+ALL_COLLECTIVE_EXP = 2762.0   # → "2.762"
+ALL_CONCEPTS = 188.0
+ALL_CONCEPTS_EXP = 339.0
+TURNOVER_EFFECT = 0.0712      # → "+7,1 %", n_firms 212
+# A figure resting on 3 firms: must never appear.
+SUPPRESSED_CLUSTER = "censec"
+SUPPRESSED_VALUE = 0.8765432  # turnover_effect_2y of censec, n_firms 3 (would print "+87,7 %")
+# A value in a row of an older as_of: must never appear either.
+OLD_VALUE = 9876.0
+
+FLAG_XSS = "<script>alert(1)</script>"
+
+
+def cluster_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT cluster_id FROM reference.clusters ORDER BY 1").fetchall()]
+
+
+def _ind(
+    con: duckdb.DuckDBPyConnection,
+    cluster: str,
+    indicator: str,
+    period: str,
+    value: float | None,
+    target: float | None = None,
+    expected: float | None = None,
+    n: int | None = None,
+    status: str = "no_target",
+    as_of: dt.date = AS_OF,
+) -> None:
+    con.execute(
+        "INSERT INTO marts.indicators (cluster_id, indicator, period, value, target, expected, n_firms,"
+        " status, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [cluster, indicator, period, value, target, expected, n, status, as_of],
+    ).fetchall()
+
+
+def _trajectory_status(value: float, expected: float) -> str:
+    if expected == 0 or value / expected >= 0.9:
+        return "on_track"
+    return "behind" if value / expected >= 0.6 else "critical"
+
+
+def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
+    """Insert a full as_of's worth of report inputs for all granted clusters."""
+    rng = random.Random(seed)
+    clusters = cluster_ids(con)
+    now = dt.datetime(2026, 11, 30, 6, 0)
+    targets = {c: 300 + 40 * i for i, c in enumerate(clusters)}
+    concept_targets = {c: 40 + 5 * i for i, c in enumerate(clusters)}
+    progress = [0.95, 0.55, 0.8, 1.05, 0.7, 0.92, 0.45, 0.99, 0.85, 0.62, 1.1]
+
+    for i, c in enumerate(clusters):
+        # Grants: cluster grant 2025-01-01..2028-12-31, innovation grant 2025-07-01..2028-06-30.
+        for gid, gtype, start, end, target in (
+            (f"{c}-K", "cluster", dt.date(2025, 1, 1), dt.date(2028, 12, 31), targets[c]),
+            (f"{c}-I", "innovation", dt.date(2025, 7, 1), dt.date(2028, 6, 30), concept_targets[c]),
+        ):
+            con.execute(
+                "INSERT INTO staging.grants (grant_id, cluster_id, grant_type, awarded_dkk, period_start,"
+                " period_end, target_smes, committed_private_share, _file_sha256, _file_name,"
+                " _row_number, _loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', 'grants.csv', 1, ?)",
+                [gid, c, gtype, 30e6, start, end, target, 0.35, now],
+            ).fetchall()
+        exp_c = targets[c] * 0.48
+        val_c = round(exp_c * progress[i])
+        _ind(con, c, "smes_collective", "to_date", val_c, targets[c], exp_c, val_c,
+             _trajectory_status(val_c, exp_c))
+        exp_i = concept_targets[c] * 0.41
+        val_i = round(exp_i * progress[(i + 3) % len(progress)])
+        _ind(con, c, "smes_concepts", "to_date", val_i, concept_targets[c], exp_i, val_i,
+             _trajectory_status(val_i, exp_i))
+        for year, base in ((2025, 0.30), (2026, 0.33)):
+            share = base + rng.uniform(-0.12, 0.08)
+            status = "on_track" if share >= 0.35 else ("behind" if share >= 0.2625 else "critical")
+            _ind(con, c, "private_cofinancing_share", str(year), share, 0.35, None, None, status)
+            _ind(con, c, "equity_ratio", str(year), rng.uniform(-0.05, 0.4), None, None, None,
+                 "no_target")
+            liq = rng.uniform(0.6, 9)
+            _ind(con, c, "liquidity_months", str(year), liq, None, None, None,
+                 "critical" if liq < 1 else ("behind" if liq < 3 else "on_track"))
+            _ind(con, c, "deb_dependence", str(year), rng.uniform(0.3, 0.7), None, None, None, "no_target")
+            private = 12e6 * (1 + i / 10)
+            con.execute(
+                "INSERT INTO staging.accounts (cluster_id, fiscal_year, revenue_total_dkk,"
+                " deb_funding_dkk, other_public_funding_dkk, membership_fees_dkk, sponsorships_dkk,"
+                " user_payments_dkk, other_private_cash_dkk, costs_total_dkk, equity_dkk,"
+                " total_assets_dkk, cash_dkk, _file_sha256, _file_name, _row_number, _loaded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x', 'accounts.csv', 1, ?)",
+                [c, year, 40e6, 18e6, 3e6, private * 0.4, private * 0.2, private * 0.3, private * 0.1,
+                 38e6, 5e6, 20e6, 6e6, now],
+            ).fetchall()
+            _ind(con, c, "activities_defence_share", str(year), rng.uniform(0, 0.25), None, None, None,
+                 "no_target")
+            _ind(con, c, "activities_ai_share", str(year), rng.uniform(0.02, 0.3), None, None, None,
+                 "no_target")
+        for year in (2025, 2026):
+            _ind(con, c, "network_density", str(year), rng.uniform(0.05, 0.6), None, None, None, "no_target")
+            _ind(con, c, "network_new_ties", str(year), None if year == 2025 else rng.randint(5, 80),
+                 None, None, None, "no_target")
+            _ind(con, c, "sme_knowledge_ties_share", str(year), rng.uniform(0.1, 0.7), None, None, None,
+                 "no_target")
+            _ind(con, c, "demand_offering_match", str(year), rng.uniform(0.4, 0.9), None, None, None,
+                 "no_target")
+        if c == SUPPRESSED_CLUSTER:
+            _ind(con, c, "turnover_effect_2y", "all", SUPPRESSED_VALUE, 0.07, None, 3, "on_track")
+        else:
+            _ind(con, c, "turnover_effect_2y", "all", 0.02 + 0.01 * i, 0.07, None, 10 + i,
+                 "on_track" if 0.02 + 0.01 * i >= 0.07 else "behind")
+
+    _ind(con, "ALL", "smes_collective", "to_date", ALL_COLLECTIVE, 5562, ALL_COLLECTIVE_EXP,
+         int(ALL_COLLECTIVE), "on_track")
+    _ind(con, "ALL", "smes_concepts", "to_date", ALL_CONCEPTS, 683, ALL_CONCEPTS_EXP,
+         int(ALL_CONCEPTS), "critical")
+    _ind(con, "ALL", "private_cofinancing_share", "2025", 0.3012, 0.35, None, None, "behind")
+    _ind(con, "ALL", "private_cofinancing_share", "2026", 0.3321, 0.35, None, None, "behind")
+    _ind(con, "ALL", "turnover_effect_2y", "all", TURNOVER_EFFECT, 0.07, None, 212, "on_track")
+    for year, d, a in ((2025, 0.061, 0.118), (2026, 0.094, 0.152)):
+        _ind(con, "ALL", "activities_defence_share", str(year), d, None, None, None, "no_target")
+        _ind(con, "ALL", "activities_ai_share", str(year), a, None, None, None, "no_target")
+    # An older run: must be ignored.
+    _ind(con, "ALL", "smes_collective", "to_date", OLD_VALUE, 5562, 1000, int(OLD_VALUE), "on_track",
+         as_of=OLD_AS_OF)
+
+    # Flags from the indicator rows, plus a data-quality flag and one with hostile text.
+    for c, ind, period, status in con.execute(
+        "SELECT cluster_id, indicator, period, status FROM marts.indicators "
+        "WHERE as_of = ? AND status IN ('behind', 'critical') ORDER BY ALL", [AS_OF]
+    ).fetchall():
+        con.execute(
+            "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES (?, ?, ?, ?, ?, ?)",
+            [c, ind, period, "ERROR" if status == "critical" else "WARN",
+             f"{ind} {period} is {status}", AS_OF],
+        ).fetchall()
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES ('ALL', 'unverified_firms', 'to_date', 'WARN', ?, ?)",
+        ["3,4 % of participating firms have no register row", AS_OF],
+    ).fetchall()
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES (?, 'turnover_effect_2y', 'all', 'WARN', ?, ?)",
+        [SUPPRESSED_CLUSTER, f"effect {SUPPRESSED_VALUE} on 3 firms", AS_OF],
+    ).fetchall()
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES ('clean', 'data_quality', 'to_date', 'WARN', ?, ?)",
+        [FLAG_XSS, AS_OF],
+    ).fetchall()
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES ('clean', 'old_flag', 'to_date', 'ERROR', 'from an old run', ?)",
+        [OLD_AS_OF],
+    ).fetchall()
+
+    # Meta and quality tables.
+    for name, ds, status, err in (
+        ("grants/2025.csv", "grants", "ingested", None),
+        ("accounts/2025.xlsx", "accounts", "ingested", None),
+        ("participation/2026.csv", "participation", "ingested", None),
+        ("participation/2026-copy.csv", "participation", "duplicate", None),
+        ("firms/broken.csv", "firms", "failed", "header missing column 'cvr'"),
+    ):
+        con.execute(
+            "INSERT INTO meta.ingested_files (file_sha256, file_name, dataset, status, rows_total,"
+            " rows_accepted, rows_rejected, error, ingested_at) VALUES (?, ?, ?, ?, 10, 9, 1, ?, ?)",
+            [name + "sha", name, ds, status, err, now],
+        ).fetchall()
+    for n, (ds, reason) in enumerate(
+        [("participation", "invalid_cvr")] * 17 + [("participation", "unknown_activity")] * 4
+        + [("accounts", "out_of_range")] * 2
+    ):
+        con.execute(
+            "INSERT INTO quality.rejected_rows (file_sha256, file_name, dataset, row_number, reason, detail,"
+            " raw) VALUES ('sha', 'f.csv', ?, ?, ?, 'detail', '{}')",
+            [ds, n + 1, reason],
+        ).fetchall()
+
+
+def build(path: Path) -> Path:
+    """Create the fixture warehouse at ``path`` and return it."""
+    with connect_writer(path) as con:
+        populate(con)
+    return path

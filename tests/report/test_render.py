@@ -1,0 +1,188 @@
+"""The board report rendered from a small fixture warehouse."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import connect_writer
+from reports import render_report, render_report_result
+from reports.render import MAX_REPORT_BYTES
+from tests.report import fixture_data as fx
+from tests.report.conftest import settings_for, without_plotly
+
+Render = Callable[..., tuple[Path, str]]
+JSON_BLOCK = re.compile(r'<script type="application/json" data-figure="([^"]+)">(.*?)</script>', re.S)
+
+
+def test_writes_dated_and_latest_files_atomically(render: Render) -> None:
+    path, text = render()
+    assert path.name == "impact_report_2026-11-30.html"
+    latest = path.parent / "impact_report.html"
+    assert latest.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "impact_report.html",
+        "impact_report_2026-11-30.html",
+    ]
+    assert path.stat().st_size < MAX_REPORT_BYTES
+
+
+def test_failed_write_leaves_no_temp_file_and_keeps_the_old_report(
+    render: Render, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, before = render()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        render(reports=path.parent)
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "impact_report.html",
+        "impact_report_2026-11-30.html",
+    ]
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_plotly_is_embedded_once_and_nothing_is_fetched(render: Render) -> None:
+    _, text = render()
+    assert text.count("plotly.js v") == 1
+    assert text.count('<script id="plotly-js">') == 1
+    body = without_plotly(text)
+    assert "cdn.plot.ly" not in body
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"?(https?:)?//", body)
+
+
+def test_danish_numbers_and_headings(render: Render) -> None:
+    _, text = render()
+    body = without_plotly(text)
+    assert '<html lang="da">' in text
+    assert "Er vi på sporet mod 2028?" in body
+    for expected in ("2.480", "2.762", "5.562", "683", "+7,1 %", "7,0 %", "33,2 %", "35,0 %",
+                     "baseret på 212 virksomheder", "30. november 2026", "29,8 mio. kr."):
+        assert expected in body, expected
+    # No English-style thousands or decimals for the headline figures.
+    assert "2,480" not in body and "7.1%" not in body
+
+
+def test_all_granted_clusters_have_a_section(render: Render, warehouse: Path) -> None:
+    _, text = render()
+    with connect_writer(warehouse) as con:
+        clusters = con.execute("SELECT cluster_id, organisation FROM reference.clusters").fetchall()
+    assert len(clusters) == 11
+    assert text.count('<section class="section cluster"') == 11
+    for cluster_id, organisation in clusters:
+        assert f'data-cluster="{cluster_id}"' in text
+        assert html_lib.escape(organisation) in text
+
+
+def test_flagged_clusters_worst_first(render: Render) -> None:
+    _, text = render()
+    table = text[text.index('<table class="data flagged">'):]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<span class="count[^"]*">(\d+)</span>.*?<span class="count[^"]*">(\d+)</span>', table, re.S)
+    counts = [(int(e), int(w)) for e, w in rows]
+    assert counts, "no flagged clusters listed"
+    assert counts == sorted(counts, key=lambda c: (-c[0], -c[1]))
+
+
+def test_small_figures_are_suppressed_everywhere(render: Render) -> None:
+    _, text = render()
+    body = without_plotly(text)
+    assert "Diskretioneret (&lt; 5 virksomheder)" in body
+    for leak in ("8765", "87,7", "87.7"):
+        assert leak not in body, leak
+    # Not in any figure's data either.
+    for _, blob in JSON_BLOCK.findall(text):
+        assert "0.876" not in blob
+
+
+def test_only_rows_of_the_runs_as_of(render: Render) -> None:
+    _, text = render()
+    body = without_plotly(text)
+    assert "9.876" not in body and "9876" not in body
+    assert "from an old run" not in body
+
+
+def test_input_text_is_escaped(warehouse: Path, tmp_path: Path) -> None:
+    evil = "<script>alert(1)</script>"
+    with connect_writer(warehouse) as con:
+        con.execute(
+            "UPDATE reference.board_decision SET organisation = ? WHERE cluster_id = 'am-hub'", [evil]
+        ).fetchall()
+        path = render_report(con, settings_for(warehouse, tmp_path / "out"))
+    text = path.read_text(encoding="utf-8")
+    assert evil not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # name and flag message, as text
+    # Only our own script elements: the figure data, plotly.js and the drawing script.
+    blocks = JSON_BLOCK.findall(text)
+    assert text.count("<script") == len(blocks) + 2
+    for _, blob in blocks:
+        assert "<" not in blob and ">" not in blob
+        json.loads(blob)
+    # In the charts the name is HTML-escaped too (Plotly renders a subset of HTML in labels).
+    assert any("&lt;script&gt;" in json.loads(blob).__repr__() for _, blob in blocks)
+
+
+def test_english_on_request(render: Render) -> None:
+    _, text = render(lang="en")
+    body = without_plotly(text)
+    assert '<html lang="en">' in text
+    assert "Are we on track for 2028?" in body
+    for expected in ("2,480", "5,562", "+7.1%", "7.0%", "Suppressed (&lt; 5 firms)", "30 November 2026"):
+        assert expected in body, expected
+    assert "Diskretioneret" not in body
+
+
+def test_figures_are_valid_json_and_counted(render: Render) -> None:
+    _, text = render()
+    blocks = JSON_BLOCK.findall(text)
+    assert len(blocks) >= 11 * 3 + 4
+    assert f'data-figures="{len(blocks)}"' in text
+    for fig_id, blob in blocks:
+        figure = json.loads(blob)
+        assert figure["data"] and "layout" in figure, fig_id
+        assert f'id="{fig_id}"' in text
+        assert figure["layout"]["separators"] == ",."
+
+
+def test_renders_an_empty_warehouse(tmp_path: Path) -> None:
+    with connect_writer(tmp_path / "empty.duckdb") as con:
+        result = render_report_result(con, settings_for(tmp_path / "empty.duckdb", tmp_path / "out"))
+    text = result.path.read_text(encoding="utf-8")
+    assert text.count('<section class="section cluster"') == 11
+    assert result.flagged_clusters == 0
+
+
+def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
+    from assets.report.definitions import defs, impact_report
+
+    assert impact_report.key == dg.AssetKey(["reports", "impact_report"])
+    spec = next(iter(impact_report.specs))
+    assert spec.group_name == "report"
+    assert set(spec.kinds) == {"html", "plotly"}
+    assert {d.asset_key for d in spec.deps} == {
+        dg.AssetKey(["marts", "indicators"]),
+        dg.AssetKey(["marts", "flags"]),
+    }
+    assert impact_report in list(defs.assets or [])
+    resource = WarehouseResource(
+        warehouse=str(warehouse), reports=str(tmp_path / "dagster"), as_of=fx.AS_OF.isoformat()
+    )
+    result = dg.materialize([impact_report], resources={"warehouse": resource})
+    assert result.success
+    (mat,) = result.asset_materializations_for_node("reports__impact_report")
+    meta = mat.metadata
+    assert Path(meta["path"].value).name == "impact_report_2026-11-30.html"
+    assert meta["size_bytes"].value == Path(meta["path"].value).stat().st_size
+    assert meta["n_figures"].value > 0
+    assert meta["flagged_clusters"].value >= 1
