@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingestion import definitions as ingestion
+from assets.marts import definitions as marts
 from assets.report import definitions as report
 from pipelines.jobs import inbox_job, nightly_job
 from pipelines.resources import WarehouseResource
@@ -20,6 +21,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
     """All definitions, with the warehouse resource given (the CLI) or from the environment."""
     return dg.Definitions.merge(
         ingestion.defs,
+        marts.defs,
         report.defs,
         dg.Definitions(
             jobs=[nightly_job, inbox_job],

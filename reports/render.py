@@ -30,6 +30,7 @@ from pipelines.config import (
     TIMEZONE,
     Settings,
 )
+from pipelines.faults import fault_point
 from reports import figures as F
 from reports.data import Flag, Indicator, ReportData, load_report_data
 from reports.i18n import INDICATOR_KIND, Formatter
@@ -402,6 +403,7 @@ def write_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        fault_point(f"report:before_rename:{path.name}")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

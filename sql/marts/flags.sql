@@ -38,14 +38,20 @@ status_flags AS (
             WHEN 'smes_collective' THEN
                 name || ': ' || dk_num(value, 0) || ' of ' || dk_count(expected)
                 || ' expected SMEs in collective activities (' || dk_num(100 * value / expected, 0)
-                || ' %; 2028 target ' || dk_num(target, 0) || ')'
+                || ' %); 2028 target ' || dk_num(target, 0)
             WHEN 'smes_concepts' THEN
                 name || ': ' || dk_num(value, 0) || ' of ' || dk_count(expected)
                 || ' expected SMEs developing concepts (' || dk_num(100 * value / expected, 0)
-                || ' %; 2028 target ' || dk_num(target, 0) || ')'
+                || ' %); 2028 target ' || dk_num(target, 0)
             WHEN 'private_cofinancing_share' THEN
-                name || ': private cash co-financing ' || dk_pct(value) || ' in ' || period
-                || ' against ' || dk_pct(target) || ' committed in the applications'
+                -- two decimals where one would print value and target alike (35,1 % vs 35,1 %)
+                name || ': private cash co-financing '
+                || CASE WHEN round(100 * value, 1) = round(100 * target, 1)
+                        THEN dk_num(100 * value, 2) || ' %' ELSE dk_pct(value) END
+                || ' in ' || period || ' against '
+                || CASE WHEN round(100 * value, 1) = round(100 * target, 1)
+                        THEN dk_num(100 * target, 2) || ' %' ELSE dk_pct(target) END
+                || ' committed in the applications'
             WHEN 'equity_ratio' THEN
                 name || ': negative equity in ' || period || ' (equity ratio ' || dk_pct(value) || ')'
             WHEN 'liquidity_months' THEN
@@ -85,7 +91,7 @@ unverified_flags AS (
 cohort_flags AS (
     SELECT
         m.cluster_id,
-        'dq_cohort_without_controls' AS indicator,
+        'dq_unmatched_cohort_firms' AS indicator,
         CAST(d.cohort_year AS VARCHAR) AS period,
         'WARN' AS severity,
         n.name || ': ' || count(*) FILTER (WHERE NOT d.matched) || ' of ' || count(*)
