@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from pipelines.config import Thresholds
+from pipelines.faults import fault_point
 from pipelines.warehouse import execute_script, sql_text
 
 
@@ -139,10 +140,12 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model, params: Mapping[str,
     script = sql_text(model.sql)
     if not model.transactional:
         execute_script(con, script, params)
+        fault_point(f"model:{model.sql}")
         return
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         execute_script(con, script, params)
+        fault_point(f"model:{model.sql}")
     except BaseException:
         con.execute("ROLLBACK").fetchall()
         raise
