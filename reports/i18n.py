@@ -83,6 +83,7 @@ DQ_LABELS: dict[str, dict[str, str]] = {
         "dq_unmatched_cohort_firms": (
             "Virksomheder i kohorten uden sammenlignelige kontrolvirksomheder indgår ikke i effekten"
         ),
+        "dq_missing_grant": "Klyngen mangler en klynge- eller innovationsbevilling i bevillingsdata",
     },
     "en": {
         "dq_revenue_mismatch": "The accounts' total revenue differs from the sum of the funding lines",
@@ -93,6 +94,7 @@ DQ_LABELS: dict[str, dict[str, str]] = {
         "dq_unmatched_cohort_firms": (
             "Cohort firms without comparable control firms are left out of the effect"
         ),
+        "dq_missing_grant": "The cluster has no cluster or innovation grant in the grant data",
     },
 }
 
