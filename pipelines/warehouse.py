@@ -25,6 +25,7 @@ import polars as pl
 
 from pipelines.config import BOARD_DECISION_CSV, SQL_DIR
 
+DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "1GB")
 SCHEMAS = ("meta", "reference", "raw", "staging", "quality", "intermediate", "marts")
 
 _lock_guard = threading.Lock()
@@ -91,6 +92,8 @@ def connect_writer(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with exclusive_lock(lock_path_for(warehouse)):
         con = _open_waiting_for_readers(warehouse)
         try:
+            # Bounded memory: DuckDB spills to disk past this rather than growing the process.
+            con.execute("SET memory_limit = $limit", {"limit": DUCKDB_MEMORY_LIMIT}).fetchall()
             ensure_schema(con)
             yield con
         finally:

@@ -54,11 +54,17 @@ def read_table(path: Path, data: bytes | None = None) -> RawTable:
     return _read_csv(data)
 
 
-def decode_text(data: bytes) -> str:
+def decode_text(data: bytes, lenient: bool = False) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 (what Danish Excel writes).
 
-    UTF-16 with a byte-order mark (Excel's "Unicode text") is accepted too.
+    UTF-16 with a byte-order mark (Excel's "Unicode text") is accepted too. ``lenient`` is for
+    sniffing a file's first lines only: undecodable bytes become replacement characters.
     """
+    if lenient:
+        try:
+            return decode_text(data)
+        except UnreadableFile:
+            return data.decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -94,23 +100,42 @@ def sniff_separator(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> RawTable:
-    text = decode_text(data)
-    sep = sniff_separator(text)
+    """CSV in either dialect. Valid UTF-8 is parsed straight from the bytes (no decoded copy of a
+    large file); anything else is decoded (Windows-1252, UTF-16) and parsed from the text."""
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile("the file is binary, not a CSV text file")
+    head = decode_text(data[:65536].rsplit(b"\n", 1)[0] if b"\n" in data[:65536] else data[:65536], lenient=True)
+    sep = sniff_separator(head.lstrip("\ufeff"))
+    source: bytes = data
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        source = decode_text(data).encode("utf-8")
     try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            separator=sep,
-            infer_schema=False,
-            has_header=True,
-            quote_char='"',
-            empty_string_is_null=True,
-            raise_if_empty=True,
-        )
+        frame = _parse_csv(source, sep)
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc).lower():
+            raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(decode_text(data), sep, exc)}") from None
+        text = decode_text(data)
+        try:
+            frame = _parse_csv(text.encode("utf-8"), sep)
+        except pl.exceptions.PolarsError as exc2:
+            raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(text, sep, exc2)}") from None
     except pl.exceptions.NoDataError:
         raise UnreadableFile("the file has no header row") from None
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
-        raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(text, sep, exc)}") from None
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(decode_text(data), sep, exc)}") from None
     return RawTable(_clean(frame), "csv-danish" if sep == ";" else "csv", decimal_comma=sep == ";")
+
+
+def _parse_csv(data: bytes, sep: str) -> pl.DataFrame:
+    return pl.read_csv(
+        io.BytesIO(data),
+        separator=sep,
+        infer_schema=False,
+        has_header=True,
+        quote_char='"',
+        empty_string_is_null=True,
+        raise_if_empty=True,
+    )
 
 
 def _describe_csv_error(text: str, sep: str, exc: Exception) -> str:
