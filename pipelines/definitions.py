@@ -15,6 +15,7 @@ from pipelines.jobs import inbox_job, nightly_job
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import inbox_sensor
+from quality import definitions as quality
 
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
@@ -23,6 +24,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
         ingestion.defs,
         marts.defs,
         report.defs,
+        quality.defs,
         dg.Definitions(
             jobs=[nightly_job, inbox_job],
             schedules=[nightly_schedule],

@@ -75,7 +75,22 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
             print(f"impact run: step {step} failed: {message}", file=sys.stderr)
         return EXIT_FAILED
     print(summary(settings, result.run_id))
+    print(checks_summary(result))
     return EXIT_OK
+
+
+def checks_summary(result: dg.ExecuteInProcessResult) -> str:
+    """One line on the data checks: how many passed, warned and failed, and which did not pass."""
+    evaluations = result.get_asset_check_evaluations()
+    errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warnings = [e for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.ERROR]
+    passed = len(evaluations) - len(errors) - len(warnings)
+    lines = [f"  data checks: {passed} passed, {len(warnings)} warned, {len(errors)} failed"]
+    for label, group in (("ERROR", errors), ("WARN", warnings)):
+        if group:
+            names = sorted({f"{e.asset_key.to_user_string()}:{e.check_name}" for e in group})
+            lines.append(f"    {label}: {', '.join(names)}")
+    return "\n".join(lines)
 
 
 def summary(settings: Settings, run_id: str) -> str:

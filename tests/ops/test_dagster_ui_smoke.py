@@ -93,8 +93,8 @@ def test_dagster_dev_serves_assets_checks_schedule_and_sensor(tmp_path):
             assert node["description"], node["assetKey"]
             assert node["groupName"] and node["kinds"] and node["owners"], node["assetKey"]
         checks = [c for n in nodes for c in (n["assetChecksOrError"] or {}).get("checks", [])]
-        pytest.importorskip("quality.definitions")
-        assert checks, "asset checks are visible in the UI"
+        assert len(checks) >= 20, "asset checks are visible in the UI"
+        assert any(c["blocking"] for c in checks) and not all(c["blocking"] for c in checks)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

@@ -1,0 +1,447 @@
+"""GX suites and business rules for ``marts.indicators`` and ``marts.flags`` (one ``as_of``).
+
+The marts are small (clusters x indicators x periods), so GX sees them whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from pipelines.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
+from quality.gx_runner import Expectation, expectations, validate_frame
+from quality.report import SuiteReport, md_table, offending_rows
+from quality.rules import GRANTED_CLUSTERS_SQL, Rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+INDICATORS: tuple[str, ...] = (
+    "smes_collective",
+    "smes_collective_unique",
+    "smes_concepts",
+    "sme_share",
+    "private_cofinancing_share",
+    "equity_ratio",
+    "liquidity_months",
+    "deb_dependence",
+    "turnover_growth_2y",
+    "turnover_effect_2y",
+    "demand_offering_match",
+    "network_density",
+    "network_new_ties",
+    "sme_knowledge_ties_share",
+    "activities_defence_share",
+    "activities_ai_share",
+)
+SHARE_INDICATORS: tuple[str, ...] = (
+    "sme_share",
+    "private_cofinancing_share",
+    "demand_offering_match",
+    "network_density",
+    "sme_knowledge_ties_share",
+    "activities_defence_share",
+    "activities_ai_share",
+)
+COUNT_INDICATORS: tuple[str, ...] = (
+    "smes_collective",
+    "smes_collective_unique",
+    "smes_concepts",
+    "network_new_ties",
+)
+SUMMED_INDICATORS: tuple[str, ...] = ("smes_collective", "smes_concepts")
+STATUSES: tuple[str, ...] = ("on_track", "behind", "critical", "no_target")
+PERIOD_PATTERN = r"^(?:to_date|all|[0-9]{4})$"
+BOARD_TARGETS: dict[str, float] = {
+    "cluster": NATIONAL_TARGET_SMES_COLLECTIVE,
+    "innovation": NATIONAL_TARGET_SMES_CONCEPTS,
+}
+AWARD_TOLERANCE_DKK = 50_000.0  # DKK 0.05m
+RECONCILE_TOLERANCE = 1e-6
+
+# Business checks: one per indicator family.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "reach_trajectory": ("smes_collective", "smes_concepts"),
+    "private_cofinancing": ("private_cofinancing_share",),
+    "economic_sustainability": ("equity_ratio", "liquidity_months"),
+    "firm_effects": ("turnover_effect_2y",),
+}
+FAMILY_TITLES: dict[str, str] = {
+    "reach_trajectory": "SME reach against the 2028 trajectory",
+    "private_cofinancing": "private co-financing against the committed share",
+    "economic_sustainability": "economic sustainability (equity ratio, liquidity)",
+    "firm_effects": "firm effects (turnover effect two years after)",
+}
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v + "'" for v in values)
+
+
+def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    return frame
+
+
+def _run(report: SuiteReport, name: str, frame: pd.DataFrame, checks: list[Expectation]) -> None:
+    outcomes = validate_frame(name, frame, checks)
+    report.outcomes += outcomes
+    report.validated_rows += len(frame)
+    rows = offending_rows(frame, outcomes)
+    if rows is not None:
+        report.offending_rows = rows if report.offending_rows is None else report.offending_rows
+    report.mode = "full table"
+
+
+def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SuiteReport:
+    """Structure and national consistency of ``marts.indicators`` for ``as_of``.
+
+    Codes and statuses known, one row per (cluster, indicator, period), shares in 0..1, counts not
+    negative, every granted cluster present, and the national ``ALL`` row of ``smes_collective`` /
+    ``smes_concepts`` equal to the sum over clusters (value, target and expected).
+    """
+    started = time.perf_counter()
+    report = SuiteReport(suite="marts.indicators.integrity")
+    frame = _indexed(
+        con.execute(
+            f"""
+            SELECT *,
+                   CASE WHEN indicator IN ({_in_list(SHARE_INDICATORS)}) THEN value END AS _share_value,
+                   CASE WHEN indicator IN ({_in_list(COUNT_INDICATORS)}) THEN value END AS _count_value,
+                   (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target
+            FROM marts.indicators WHERE as_of = ?
+            """,
+            [as_of],
+        ).df()
+    )
+    granted = [r[0] for r in con.execute(GRANTED_CLUSTERS_SQL).fetchall()]
+    rules = [
+        Rule("row_count", (), "rows for the as_of", min_value=1),
+        *(
+            Rule("not_null", (c,), f"{c} not null")
+            for c in ("cluster_id", "indicator", "period", "status")
+        ),
+        Rule("in_set", ("indicator",), "indicator in the catalogue", values=INDICATORS),
+        Rule("in_set", ("status",), "status is a known code", values=STATUSES),
+        Rule(
+            "in_set",
+            ("cluster_id",),
+            "cluster_id is a granted cluster or ALL",
+            values=(*granted, "ALL"),
+        ),
+        Rule("regex", ("period",), "period is to_date, all or a year", pattern=PERIOD_PATTERN),
+        Rule(
+            "unique",
+            ("cluster_id", "indicator", "period"),
+            "one row per cluster, indicator, period",
+        ),
+        Rule("between", ("_share_value",), "shares within 0..1", min_value=0, max_value=1),
+        Rule("between", ("_count_value",), "counts not negative", min_value=0),
+        Rule("between", ("n_firms",), "n_firms not negative", min_value=0),
+        Rule(
+            "in_set",
+            ("_null_value_has_no_target",),
+            "null value has status no_target",
+            values=(True,),
+        ),
+    ]
+    e = expectations()
+    checks = [r.expectation() for r in rules]
+    checks.append(
+        Expectation(
+            "every granted cluster present",
+            e.ExpectColumnDistinctValuesToContainSet(column="cluster_id", value_set=granted),
+        )
+    )
+    _run(report, "marts.indicators.integrity", frame, checks)
+
+    national = _indexed(
+        con.execute(
+            f"""
+            SELECT indicator, period,
+                   max(value)    FILTER (WHERE cluster_id = 'ALL')  AS all_value,
+                   sum(value)    FILTER (WHERE cluster_id <> 'ALL') AS clusters_value,
+                   max(target)   FILTER (WHERE cluster_id = 'ALL')  AS all_target,
+                   sum(target)   FILTER (WHERE cluster_id <> 'ALL') AS clusters_target,
+                   max(expected) FILTER (WHERE cluster_id = 'ALL')  AS all_expected,
+                   sum(expected) FILTER (WHERE cluster_id <> 'ALL') AS clusters_expected
+            FROM marts.indicators
+            WHERE as_of = ? AND indicator IN ({_in_list(SUMMED_INDICATORS)})
+            GROUP BY indicator, period ORDER BY indicator, period
+            """,
+            [as_of],
+        ).df()
+    )
+    for what in ("value", "target", "expected"):
+        national[f"{what}_gap"] = (
+            national[f"all_{what}"].astype("float64")
+            - national[f"clusters_{what}"].astype("float64")
+        ).abs()
+    nat_rules = [
+        Rule("not_null", ("all_value",), "national ALL row present"),
+        *(
+            Rule(
+                "between",
+                (f"{what}_gap",),
+                f"national ALL {what} = sum over clusters",
+                min_value=0,
+                max_value=RECONCILE_TOLERANCE,
+            )
+            for what in ("value", "target", "expected")
+        ),
+    ]
+    nat_checks = [r.expectation() for r in nat_rules]
+    nat_checks.append(
+        Expectation(
+            "smes_collective and smes_concepts present",
+            e.ExpectColumnDistinctValuesToContainSet(
+                column="indicator", value_set=list(SUMMED_INDICATORS)
+            ),
+        )
+    )
+    _run(report, "marts.indicators.national_sums", national, nat_checks)
+    report.rows_total = len(frame)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def board_reconciliation(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SuiteReport:
+    """Targets and awards reconcile with the board decision of 2025.
+
+    Sum of ``target_smes`` of the cluster grants = 5,562 and of the innovation grants = 683, in
+    ``staging.grants`` and as the national targets in ``marts.indicators``; each granted cluster's
+    grants' ``awarded_dkk`` add up to its recommended amount within DKK 0.05m.
+    """
+    import pandas as pd
+
+    started = time.perf_counter()
+    report = SuiteReport(suite="marts.indicators.board_reconciliation")
+    rows: list[dict[str, Any]] = []
+    sums = dict(
+        con.execute(
+            "SELECT grant_type, sum(target_smes)::DOUBLE FROM staging.grants GROUP BY grant_type"
+        ).fetchall()
+    )
+    for grant_type, board in BOARD_TARGETS.items():
+        rows.append(
+            {
+                "source": f"staging.grants target_smes ({grant_type})",
+                "figure": sums.get(grant_type),
+                "board": board,
+            }
+        )
+    marts_targets = dict(
+        con.execute(
+            f"SELECT indicator, max(target) FROM marts.indicators WHERE as_of = ? AND cluster_id = 'ALL' "
+            f"AND period = 'to_date' AND indicator IN ({_in_list(SUMMED_INDICATORS)}) GROUP BY indicator",
+            [as_of],
+        ).fetchall()
+    )
+    for indicator, grant_type in zip(SUMMED_INDICATORS, ("cluster", "innovation"), strict=True):
+        rows.append(
+            {
+                "source": f"marts.indicators ALL {indicator} target",
+                "figure": marts_targets.get(indicator),
+                "board": BOARD_TARGETS[grant_type],
+            }
+        )
+    targets = pd.DataFrame(rows)
+    targets["figure"] = targets["figure"].astype("float64")
+    targets["gap"] = (targets["figure"] - targets["board"]).abs()
+    target_rules = [
+        Rule("not_null", ("figure",), "target figure present"),
+        Rule(
+            "between",
+            ("gap",),
+            "targets equal the board decision (5,562 / 683)",
+            min_value=0,
+            max_value=0.5,
+        ),
+    ]
+    _run(report, "board.targets", targets, [r.expectation() for r in target_rules])
+
+    awards = _indexed(
+        con.execute(
+            """
+            SELECT c.cluster_id, c.recommended_mdkk * 1e6 AS recommended_dkk, g.awarded_dkk,
+                   g.awarded_dkk - c.recommended_mdkk * 1e6 AS award_gap_dkk
+            FROM reference.clusters c
+            LEFT JOIN (SELECT cluster_id, sum(awarded_dkk) AS awarded_dkk
+                       FROM staging.grants GROUP BY cluster_id) g USING (cluster_id)
+            ORDER BY c.cluster_id
+            """
+        ).df()
+    )
+    award_rules = [
+        Rule("not_null", ("awarded_dkk",), "every granted cluster has grants"),
+        Rule(
+            "between",
+            ("award_gap_dkk",),
+            "awarded_dkk adds up to the recommended amount (within DKK 0.05m)",
+            min_value=-AWARD_TOLERANCE_DKK,
+            max_value=AWARD_TOLERANCE_DKK,
+        ),
+    ]
+    _run(report, "board.awards", awards, [r.expectation() for r in award_rules])
+    report.rows_total = len(targets) + len(awards)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def flags_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SuiteReport:
+    """``marts.flags`` well-formed, and every behind/critical indicator row flagged WARN/ERROR."""
+    started = time.perf_counter()
+    report = SuiteReport(suite="marts.flags.integrity")
+    flags = _indexed(con.execute("SELECT * FROM marts.flags WHERE as_of = ?", [as_of]).df())
+    flag_rules = [
+        *(
+            Rule("not_null", (c,), f"{c} not null")
+            for c in ("cluster_id", "indicator", "period", "message")
+        ),
+        Rule("in_set", ("severity",), "severity is WARN or ERROR", values=("WARN", "ERROR")),
+    ]
+    _run(report, "marts.flags.integrity", flags, [r.expectation() for r in flag_rules])
+    coverage = _indexed(
+        con.execute(
+            """
+            SELECT i.cluster_id, i.indicator, i.period, i.status,
+                   EXISTS (SELECT 1 FROM marts.flags f
+                           WHERE f.as_of = i.as_of AND f.cluster_id = i.cluster_id
+                             AND f.indicator = i.indicator AND f.period = i.period
+                             AND f.severity = CASE i.status WHEN 'behind' THEN 'WARN' ELSE 'ERROR' END)
+                     AS _flagged
+            FROM marts.indicators i
+            WHERE i.as_of = ? AND i.status IN ('behind', 'critical')
+            """,
+            [as_of],
+        ).df()
+    )
+    cover_rules = [
+        Rule(
+            "in_set",
+            ("_flagged",),
+            "every behind/critical row has a WARN/ERROR flag",
+            values=(True,),
+        )
+    ]
+    _run(report, "marts.flags.coverage", coverage, [r.expectation() for r in cover_rules])
+    report.rows_total = len(flags)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class BusinessOutcome:
+    """A business check's verdict for one indicator family."""
+
+    family: str
+    report: SuiteReport
+    clusters_behind: list[str] = field(default_factory=list)
+    clusters_critical: list[str] = field(default_factory=list)
+    national_status: dict[str, str] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def worst(self) -> str:
+        """``critical``, ``behind`` or ``ok``."""
+        if self.clusters_critical or "critical" in self.national_status.values():
+            return "critical"
+        if self.clusters_behind or "behind" in self.national_status.values():
+            return "behind"
+        return "ok"
+
+
+def _fmt(indicator: str, value: Any) -> str:
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    if indicator in SHARE_INDICATORS or indicator in ("equity_ratio", "turnover_effect_2y"):
+        return f"{float(value):.1%}"
+    if indicator in COUNT_INDICATORS:
+        return f"{float(value):,.0f}"
+    return f"{float(value):.2f}"
+
+
+def business_status(con: duckdb.DuckDBPyConnection, as_of: dt.date, family: str) -> BusinessOutcome:
+    """Which clusters are behind / critical on the current row of each indicator of ``family``.
+
+    The current row is ``to_date`` where it exists, else ``all``, else the latest year.
+    """
+    started = time.perf_counter()
+    indicators = FAMILIES[family]
+    report = SuiteReport(suite=f"marts.indicators.business.{family}")
+    frame = _indexed(
+        con.execute(
+            f"""
+            SELECT cluster_id, indicator, period, value, target, expected, n_firms, status
+            FROM marts.indicators
+            WHERE as_of = ? AND indicator IN ({_in_list(indicators)})
+            QUALIFY row_number() OVER (
+                PARTITION BY cluster_id, indicator
+                ORDER BY CASE period WHEN 'to_date' THEN 0 WHEN 'all' THEN 1 ELSE 2 END, period DESC
+            ) = 1
+            ORDER BY cluster_id = 'ALL', cluster_id, indicator
+            """,
+            [as_of],
+        ).df()
+    )
+    e = expectations()
+    checks = [
+        Expectation(
+            "no cluster critical",
+            e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["critical"]),
+        ),
+        Expectation(
+            "no cluster behind",
+            e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["behind"]),
+        ),
+    ]
+    _run(report, report.suite, frame, checks)
+    outcome = BusinessOutcome(family=family, report=report)
+    table_rows = []
+    for row in frame.itertuples(index=False):
+        if row.status not in ("behind", "critical"):
+            continue
+        figure = f"{_fmt(row.indicator, row.value)}"
+        if row.expected == row.expected and row.expected is not None:
+            figure += f" vs expected {_fmt(row.indicator, row.expected)}"
+        if row.target == row.target and row.target is not None:
+            figure += f" (target {_fmt(row.indicator, row.target)})"
+        outcome.lines.append(
+            f"{row.cluster_id}: {row.indicator} {row.period} {figure} -> {row.status}"
+        )
+        table_rows.append(
+            (
+                row.cluster_id,
+                row.indicator,
+                row.period,
+                row.value,
+                row.expected,
+                row.target,
+                row.status,
+            )
+        )
+        if row.cluster_id == "ALL":
+            outcome.national_status[row.indicator] = row.status
+        elif row.status == "critical":
+            if row.cluster_id not in outcome.clusters_critical:
+                outcome.clusters_critical.append(row.cluster_id)
+        elif row.cluster_id not in outcome.clusters_behind:
+            outcome.clusters_behind.append(row.cluster_id)
+    # A cluster critical on one indicator and behind on another is named as critical only.
+    outcome.clusters_behind = [
+        c for c in outcome.clusters_behind if c not in outcome.clusters_critical
+    ]
+    report.extra_metadata["flagged_rows"] = (
+        md_table(
+            ["cluster", "indicator", "period", "value", "expected", "target", "status"], table_rows
+        )
+        if table_rows
+        else "none"
+    )
+    report.rows_total = len(frame)
+    report.seconds = time.perf_counter() - started
+    return outcome
