@@ -1,0 +1,70 @@
+"""End-to-end: the nightly job on the demo inbox, checked against what the generator planted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from demo.generator import PLANTED_TURNOVER_EFFECT, write_demo_inbox
+from pipelines.config import load_settings
+from pipelines.runner import run_pipeline
+
+GRANTED = 11
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("demo")
+    summary = write_demo_inbox(root / "inbox", scale=1, seed=2025)
+    return {"root": root, "summary": summary}
+
+
+def _run(demo: dict, as_of: str, lang: str = "da") -> tuple[int, Path]:
+    root = demo["root"]
+    settings = load_settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
+                             as_of=as_of, lang=lang)
+    return run_pipeline(settings), root / "w.duckdb"
+
+
+@pytest.mark.slow
+def test_nightly_run_on_the_demo_inbox(demo, capsys):
+    code, warehouse = _run(demo, "2026-11-23")
+    out = capsys.readouterr().out
+    assert code == 0
+    planted_bad = sum(info["bad_rows"] for info in demo["summary"].values())
+    files = sum(len(info["files"]) for info in demo["summary"].values())
+    assert f"files ingested: {files}, duplicate: 0, failed: 0" in out
+    assert f"rows rejected: {planted_bad}" in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows_total = con.execute("SELECT sum(rows_total) FROM meta.ingested_files").fetchall()[0][0]
+        assert rows_total == sum(info["rows"] for info in demo["summary"].values())
+        assert con.execute("SELECT count(*) FROM raw.rows").fetchall()[0][0] == rows_total
+        clusters = con.execute(
+            "SELECT count(DISTINCT cluster_id) FROM marts.indicators WHERE indicator = 'smes_collective' "
+            "AND cluster_id <> 'ALL' AND as_of = DATE '2026-11-23'"
+        ).fetchall()[0][0]
+        assert clusters == GRANTED
+        targets = dict(con.execute(
+            "SELECT indicator, target FROM marts.indicators WHERE cluster_id = 'ALL' AND period = 'to_date' "
+            "AND indicator IN ('smes_collective', 'smes_concepts') AND as_of = DATE '2026-11-23'"
+        ).fetchall())
+        assert targets == {"smes_collective": 5562, "smes_concepts": 683}
+    report = demo["root"] / "reports" / "impact_report_2026-11-23.html"
+    html = report.read_text(encoding="utf-8")
+    assert 0 < report.stat().st_size < 8_000_000
+    assert "5.562" in html and "Odense Robotics" in html
+
+
+@pytest.mark.slow
+def test_turnover_effect_recovers_the_planted_effect_once_cohorts_mature(demo):
+    code, warehouse = _run(demo, "2028-12-31", lang="en")
+    assert code == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        value, n_firms = con.execute(
+            "SELECT value, n_firms FROM marts.indicators WHERE cluster_id = 'ALL' AND indicator = "
+            "'turnover_effect_2y' AND period = 'all' AND as_of = DATE '2028-12-31'"
+        ).fetchall()[0]
+    assert n_firms > 500
+    assert abs(value - PLANTED_TURNOVER_EFFECT) < 0.02
