@@ -24,11 +24,11 @@ def main(inbox: Path, database: Path) -> None:
             con.unregister("x")
         else:
             try:
-                con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($p)", {"p": str(path)}).fetchall()
-            except duckdb.Error:  # Windows-1252 files
-                con.execute(
-                    f"CREATE TABLE {table} AS SELECT * FROM read_csv($p, encoding = 'latin-1')", {"p": str(path)}
-                ).fetchall()
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($p, all_varchar = true)", {"p": str(path)}).fetchall()
+            except duckdb.Error:  # Windows-1252 (small files): DuckDB needs an extension download
+                utf8 = database.with_name(f"{table}.csv")
+                utf8.write_text(path.read_bytes().decode("cp1252"), encoding="utf-8")
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($p, all_varchar = true)", {"p": str(utf8)}).fetchall()
     con.close()
     print(f"SECONDS={time.perf_counter() - start:.3f}")
 

@@ -178,10 +178,15 @@ HELPER_COLUMNS: dict[str, dict[str, str]] = {
             "/ abs(t.revenue_total_dkk) END"
         ),
     },
+    "activities": {
+        "_grant_known": "(t.grant_id IN (SELECT grant_id FROM staging.grants))",
+    },
     "participation": {
         "_in_firm_register": "EXISTS (SELECT 1 FROM staging.firms f WHERE f.cvr = t.cvr)",
+        "_activity_known": "(t.activity_id IN (SELECT activity_id FROM staging.activities))",
     },
     "innovation_outcomes": {
+        "_activity_known": "(t.activity_id IN (SELECT activity_id FROM staging.activities))",
         "_has_participation": (
             "EXISTS (SELECT 1 FROM staging.participation p "
             "WHERE p.activity_id = t.activity_id AND p.cvr = t.cvr)"
@@ -258,22 +263,20 @@ def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> li
                 values_sql=GRANTED_CLUSTERS_SQL,
             )
         )
+    # Referential rules against large tables are helper columns computed by a DuckDB semi-join
+    # (HELPER_COLUMNS): a value set of 30,000 ids would be pasted into SQL and serialised by GX
+    # for every expectation (measured: 15 s for participation at national scale).
     if ds.grant_column:
         rules.append(
-            Rule(
-                "in_set",
-                (ds.grant_column,),
-                f"{ds.grant_column} is in staging.grants",
-                values_sql="SELECT grant_id FROM staging.grants",
-            )
+            Rule("in_set", ("_grant_known",), f"{ds.grant_column} is in staging.grants", values=(True,))
         )
     if ds.activity_column:
         rules.append(
             Rule(
                 "in_set",
-                (ds.activity_column,),
+                ("_activity_known",),
                 f"{ds.activity_column} is in staging.activities",
-                values_sql="SELECT activity_id FROM staging.activities",
+                values=(True,),
             )
         )
     if ds.activity_must_be_innovation:

@@ -64,28 +64,36 @@ edge_counts AS (
     FROM intermediate.network_edges
     GROUP BY ALL
 ),
-new_ties AS (
-    SELECT w.survey_year, w.cluster_id, count(e.node_a) AS n_new
-    FROM with_previous AS w
-    LEFT JOIN intermediate.network_edges AS e
-           ON e.survey_year = w.survey_year AND e.cluster_id = w.cluster_id
-          AND NOT EXISTS (
-              SELECT 1 FROM intermediate.network_edges AS p
-              WHERE p.cluster_id = w.cluster_id AND p.survey_year = w.previous_year
-                AND p.node_a = e.node_a AND p.node_b = e.node_b
-          )
+current_edges AS (
+    SELECT e.survey_year, e.cluster_id, w.previous_year, e.node_a, e.node_b
+    FROM intermediate.network_edges AS e
+    JOIN with_previous AS w USING (survey_year, cluster_id)
     WHERE w.previous_year IS NOT NULL
+),
+new_ties AS (
+    -- ties of a year that the cluster's previous survey year did not have (an anti-join: a
+    -- correlated NOT EXISTS here made a nested loop over every pair of years' edges)
+    SELECT c.survey_year, c.cluster_id, count(*) AS n_new
+    FROM current_edges AS c
+    ANTI JOIN intermediate.network_edges AS p
+        ON p.cluster_id = c.cluster_id AND p.survey_year = c.previous_year
+       AND p.node_a = c.node_a AND p.node_b = c.node_b
     GROUP BY ALL
 ),
+directed AS (
+    -- each undirected tie seen from both ends, so that node lookups are equi-joins
+    SELECT survey_year, cluster_id, node_a AS node_id, node_b AS other_id FROM intermediate.network_edges
+    UNION ALL
+    SELECT survey_year, cluster_id, node_b AS node_id, node_a AS other_id FROM intermediate.network_edges
+),
 sme_ki AS (
-    SELECT n.survey_year, n.cluster_id, count(DISTINCT n.node_id) AS n_sme_with_ki
-    FROM intermediate.network_nodes AS n
-    JOIN intermediate.network_edges AS e
-      ON e.survey_year = n.survey_year AND e.cluster_id = n.cluster_id
-     AND n.node_id IN (e.node_a, e.node_b)
+    SELECT d.survey_year, d.cluster_id, count(DISTINCT d.node_id) AS n_sme_with_ki
+    FROM directed AS d
+    JOIN intermediate.network_nodes AS n
+      ON n.survey_year = d.survey_year AND n.cluster_id = d.cluster_id AND n.node_id = d.node_id
     JOIN intermediate.network_nodes AS other
-      ON other.survey_year = e.survey_year AND other.cluster_id = e.cluster_id
-     AND other.node_id = CASE WHEN e.node_a = n.node_id THEN e.node_b ELSE e.node_a END
+      ON other.survey_year = d.survey_year AND other.cluster_id = d.cluster_id
+     AND other.node_id = d.other_id
     WHERE n.node_type = 'sme' AND other.node_type = 'knowledge_institution'
     GROUP BY ALL
 )
