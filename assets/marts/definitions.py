@@ -18,6 +18,7 @@ from assets.marts.models import (
     model_params,
     run_model,
 )
+from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import fetch_all, sql_text
 
@@ -136,6 +137,14 @@ def _flag_metadata(con: duckdb.DuckDBPyConnection, as_of: Any) -> dict[str, Any]
     return {f"flags {s}": dg.MetadataValue.int(n) for s, n in counts}
 
 
+def _tables_exist(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
+    present = {
+        f"{r[0]}.{r[1]}"
+        for r in fetch_all(con, "SELECT table_schema, table_name FROM information_schema.tables")
+    }
+    return all(t in present for t in tables)
+
+
 def build_model_asset(model: Model) -> dg.AssetsDefinition:
     """One asset that rebuilds ``model``'s tables for the run's as_of."""
     models = _by_name()
@@ -160,8 +169,21 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         params = model_params(settings.as_of, settings.thresholds)
         with warehouse.writer() as con:
-            run_model(con, model, params)
+            fp = fingerprint(
+                sql_text(model.sql),
+                params,
+                [table_state(con, f"staging.{d}") for d in model.staging],
+                upstream_fingerprints(con, [f"model:{u}" for u in model.upstream]),
+            )
+            previous = stored(con, f"model:{model.name}")
+            rebuilt = not (previous and previous[0] == fp and _tables_exist(con, model.tables))
+            if rebuilt:
+                run_model(con, model, params)
+                store(con, f"model:{model.name}", fp)
+            else:
+                context.log.info(f"inputs of {model.name} unchanged since {previous[2]}: not rebuilt")
             metadata = _common_metadata(con, model, settings.as_of)
+            metadata["rebuilt"] = dg.MetadataValue.bool(rebuilt)
             if model is INDICATORS_MODEL:
                 metadata |= _indicator_metadata(con, settings.as_of)
             elif model is FLAGS_MODEL:

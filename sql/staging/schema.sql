@@ -159,3 +159,12 @@ CREATE TABLE IF NOT EXISTS marts.flags (
     message    VARCHAR NOT NULL,
     as_of      DATE NOT NULL
 );
+
+-- What each model build and data check last saw (pipelines/build_state.py): a re-run whose inputs
+-- are unchanged reuses the result instead of recomputing it.
+CREATE TABLE IF NOT EXISTS meta.build_state (
+    name        VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    built_at    TIMESTAMP NOT NULL,
+    result      VARCHAR
+);

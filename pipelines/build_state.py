@@ -1,0 +1,113 @@
+"""Skip work whose inputs have not changed since it was last done.
+
+A model build or a data check is fingerprinted by what it reads: the state of its input tables
+(row count and latest load time), its SQL, its parameters (as_of, thresholds) and the fingerprints
+of the models upstream of it. ``meta.build_state`` keeps the last fingerprint (and, for a check,
+its result), so a nightly re-run with no new files reuses instead of recomputing. Any new or
+replaced row changes a table's latest load time, so changed input is never missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from pipelines.warehouse import fetch_all
+
+_TIME_COLUMNS = ("_loaded_at", "ingested_at")
+
+
+def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
+    """(rows, latest load time) of ``schema.table``; rows alone if it has no load-time column."""
+    schema, name = table.split(".")
+    columns = {
+        r[0]
+        for r in fetch_all(
+            con,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
+            {"s": schema, "t": name},
+        )
+    }
+    if not columns:
+        return (table, "missing")
+    stamp = next((c for c in _TIME_COLUMNS if c in columns), None)
+    select = f"count(*), max({stamp})" if stamp else "count(*)"
+    return (table, *fetch_all(con, f"SELECT {select} FROM {schema}.{name}")[0])
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def stored(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str | None, dt.datetime] | None:
+    rows = fetch_all(
+        con, "SELECT fingerprint, result, built_at FROM meta.build_state WHERE name = $n", {"n": name}
+    )
+    return rows[0] if rows else None
+
+
+def store(con: duckdb.DuckDBPyConnection, name: str, fp: str, result: str | None = None) -> None:
+    con.execute("DELETE FROM meta.build_state WHERE name = $n", {"n": name}).fetchall()
+    con.execute(
+        "INSERT INTO meta.build_state VALUES ($n, $fp, $at, $result)",
+        {"n": name, "fp": fp, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "result": result},
+    ).fetchall()
+
+
+def upstream_fingerprints(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[str | None]:
+    return [(stored(con, n) or (None,))[0] for n in names]
+
+
+# --- Check results as JSON, so that an unchanged check can be answered from meta.build_state ---
+
+_KINDS = {
+    "TextMetadataValue": dg.MetadataValue.text,
+    "IntMetadataValue": dg.MetadataValue.int,
+    "FloatMetadataValue": dg.MetadataValue.float,
+    "MarkdownMetadataValue": dg.MetadataValue.md,
+    "JsonMetadataValue": dg.MetadataValue.json,
+    "BoolMetadataValue": dg.MetadataValue.bool,
+    "PathMetadataValue": dg.MetadataValue.path,
+}
+
+
+def result_to_json(result: dg.AssetCheckResult) -> str:
+    metadata = {
+        key: {"kind": type(value).__name__, "value": value.value}
+        for key, value in (result.metadata or {}).items()
+    }
+    return json.dumps(
+        {
+            "passed": result.passed,
+            "severity": result.severity.value,
+            "description": result.description,
+            "metadata": metadata,
+        },
+        default=str,
+    )
+
+
+def result_from_json(text: str, built_at: dt.datetime, asset_key: dg.AssetKey | None = None,
+                     check_name: str | None = None) -> dg.AssetCheckResult:
+    data = json.loads(text)
+    metadata = {
+        key: _KINDS.get(item["kind"], lambda v: dg.MetadataValue.text(str(v)))(item["value"])
+        for key, item in data["metadata"].items()
+    }
+    metadata["reused_from"] = dg.MetadataValue.text(
+        f"inputs unchanged since the validation of {built_at:%Y-%m-%d %H:%M} UTC; its result is shown"
+    )
+    return dg.AssetCheckResult(
+        passed=data["passed"],
+        severity=dg.AssetCheckSeverity(data["severity"]),
+        description=data["description"],
+        metadata=metadata,
+        asset_key=asset_key,
+        check_name=check_name,
+    )
