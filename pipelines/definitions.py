@@ -30,6 +30,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             schedules=[nightly_schedule],
             sensors=[inbox_sensor],
             resources={"warehouse": warehouse or WarehouseResource()},
+            executor=dg.in_process_executor,
         ),
     )
 

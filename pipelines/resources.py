@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines.config import Settings, load_settings
-from pipelines.warehouse import connect_reader, connect_writer
+from pipelines.publish import discard_shadow, prepare_shadow, publish_shadow
+from pipelines.warehouse import connect_reader, connect_writer, exclusive_lock, lock_path_for
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -19,6 +21,12 @@ class WarehouseResource(dg.ConfigurableResource):
     Empty strings mean "resolve from IMPACT_* environment variables, else the defaults"
     (see :func:`pipelines.config.load_settings`), so that ``dagster dev`` and ``impact run``
     resolve the same way.
+
+    Every run (``impact run``, the schedule, the sensor, a materialisation from the UI) holds the
+    warehouse's writer lock for its whole duration and works on a shadow copy that is published
+    with one atomic rename when the run ends (``atomic_runs``): concurrent runs queue, a run killed
+    at any point leaves the warehouse as it was, and analysts' read-only connections to the
+    published file are never in the way of a run.
     """
 
     warehouse: str = ""
@@ -26,6 +34,9 @@ class WarehouseResource(dg.ConfigurableResource):
     reports: str = ""
     as_of: str = ""
     lang: str = ""
+    atomic_runs: bool = True
+
+    _shadow: Path | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
         return load_settings(
@@ -36,9 +47,26 @@ class WarehouseResource(dg.ConfigurableResource):
             lang=self.lang or None,
         )
 
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        if not self.atomic_runs or context.run_id is None:  # a sensor tick: no run to protect
+            yield self
+            return
+        target = self.settings().warehouse
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive_lock(lock_path_for(target)):
+            self._shadow = prepare_shadow(target)
+            try:
+                yield self
+                publish_shadow(self._shadow, target)
+            finally:
+                discard_shadow(self._shadow)
+                self._shadow = None
+
     @property
     def path(self) -> Path:
-        return self.settings().warehouse
+        """The file this run writes: its shadow copy during a run, else the warehouse itself."""
+        return self._shadow or self.settings().warehouse
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.config import Settings
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from pipelines.publish import discard_shadow, prepare_shadow, publish_shadow
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_writer, exclusive_lock, fetch_all, lock_path_for
+from pipelines.warehouse import connect_reader, fetch_all
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def resource_for(settings: Settings, warehouse: Path | None = None) -> WarehouseResource:
+def resource_for(settings: Settings) -> WarehouseResource:
     return WarehouseResource(
-        warehouse=str((warehouse or settings.warehouse).resolve()),
+        warehouse=str(settings.warehouse.resolve()),
         inbox=str(settings.inbox.resolve()),
         reports=str(settings.reports.resolve()),
         as_of=settings.as_of.isoformat(),
@@ -53,22 +51,11 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
         )
         return EXIT_FAILED
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}}}
-    warehouse = settings.warehouse
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # Holding the warehouse's writer lock for the whole run queues every other writer (a run
-    # from the UI, the sensor, another `impact run`); the run itself writes to a shadow copy
-    # that is published in one rename when the run ends, so a kill never leaves half a run.
-    with exclusive_lock(lock_path_for(warehouse)):
-        shadow = prepare_shadow(warehouse)
-        try:
-            job = build_definitions(resource_for(settings, shadow)).resolve_job_def(NIGHTLY_JOB_NAME)
-            with _instance() as instance:
-                result = job.execute_in_process(
-                    instance=instance, run_config=run_config, raise_on_error=False
-                )
-            publish_shadow(shadow, warehouse)
-        finally:
-            discard_shadow(shadow)
+    # The resource holds the warehouse's writer lock for the whole run and builds on a shadow
+    # copy published in one rename when the run ends (see WarehouseResource.yield_for_execution).
+    job = build_definitions(resource_for(settings)).resolve_job_def(NIGHTLY_JOB_NAME)
+    with _instance() as instance:
+        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     if not result.success:
         failures = failed_steps(result) or [("run", "the run did not complete")]
         for step, message in failures:
@@ -94,7 +81,7 @@ def checks_summary(result: dg.ExecuteInProcessResult) -> str:
 
 
 def summary(settings: Settings, run_id: str) -> str:
-    with connect_writer(settings.warehouse) as con:
+    with connect_reader(settings.warehouse) as con:
         by_status = dict(
             fetch_all(
                 con,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -51,10 +52,13 @@ def test_nightly_run_on_the_demo_inbox(demo, capsys):
             "AND indicator IN ('smes_collective', 'smes_concepts') AND as_of = DATE '2026-11-23'"
         ).fetchall())
         assert targets == {"smes_collective": 5562, "smes_concepts": 683}
+        cvrs = {r[0] for r in con.execute("SELECT DISTINCT cvr FROM staging.participation").fetchall()}
     report = demo["root"] / "reports" / "impact_report_2026-11-23.html"
     html = report.read_text(encoding="utf-8")
     assert 0 < report.stat().st_size < 8_000_000
     assert "5.562" in html and "Odense Robotics" in html
+    # No firm is named by its CVR number in the board report.
+    assert not [c for c in set(re.findall(r"\d{8}", html)) if c in cvrs]
 
 
 @pytest.mark.slow

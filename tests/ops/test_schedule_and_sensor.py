@@ -32,9 +32,9 @@ def test_schedule_runs_the_nightly_job_at_0200_copenhagen_and_is_on_by_default()
 
 
 def _evaluate(resource: WarehouseResource, cursor: str | None):
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
-    result = inbox_sensor(context)
-    return result, context.cursor
+    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource}) as context:
+        result = inbox_sensor(context)
+        return result, context.cursor
 
 
 def test_sensor_triggers_on_a_new_file_and_not_on_an_ingested_one(tmp_path):
