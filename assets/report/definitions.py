@@ -6,10 +6,18 @@ grants and the data-quality tables) and writes ``<reports>/impact_report_<as_of>
 """
 
 
+import os
+import shutil
+from pathlib import Path
+
 import dagster as dg
 
+from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
 from pipelines.resources import WarehouseResource
 from reports.render import MAX_REPORT_BYTES, render_report_result
+
+REPORT_CODE = sorted(p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*") if p.is_file()
+                     and p.suffix in (".py", ".j2", ".css", ".js"))
 
 OWNERS = ["team:impact-model"]
 INDICATORS_KEY = dg.AssetKey(["marts", "indicators"])
@@ -36,8 +44,37 @@ def impact_report(
 ) -> dg.MaterializeResult:
     """Render the report for the run's settings and describe the file in the metadata."""
     settings = warehouse.settings()
+    dated = settings.reports / f"impact_report_{settings.as_of.isoformat()}.html"
+    latest = settings.reports / "impact_report.html"
+    with warehouse.reader() as con:
+        fp = fingerprint(
+            [p.read_text(encoding="utf-8") for p in REPORT_CODE],
+            settings.lang, settings.as_of, settings.thresholds.disclosure_min_firms,
+            upstream_fingerprints(con, ["model:indicators", "model:flags"]),
+            [table_state(con, t) for t in ("staging.accounts", "staging.grants",
+                                           "meta.ingested_files", "quality.rejected_rows")],
+        )
+        previous = stored(con, "report:impact_report")
+    if previous and previous[0] == fp and dated.exists():
+        # Nothing the report shows has changed: keep the file, make sure "latest" is this one.
+        if not latest.exists() or latest.read_bytes() != dated.read_bytes():
+            tmp = latest.with_name(f".{latest.name}.copy.tmp")
+            shutil.copyfile(dated, tmp)
+            os.replace(tmp, latest)
+        context.log.info(f"report inputs unchanged since {previous[2]}: kept {dated}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(dated)),
+                "latest_path": dg.MetadataValue.path(str(latest)),
+                "size_bytes": dg.MetadataValue.int(dated.stat().st_size),
+                "as_of": dg.MetadataValue.text(settings.as_of.isoformat()),
+                "lang": dg.MetadataValue.text(settings.lang),
+                "rebuilt": dg.MetadataValue.bool(False),
+            }
+        )
     with warehouse.reader() as con:
         result = render_report_result(con, settings)
+        store(con, "report:impact_report", fp)
     if result.size_bytes > MAX_REPORT_BYTES:
         context.log.warning(f"report is {result.size_bytes} bytes, above the 8 MB budget")
     context.log.info(
@@ -54,6 +91,7 @@ def impact_report(
             "as_of": dg.MetadataValue.text(settings.as_of.isoformat()),
             "lang": dg.MetadataValue.text(settings.lang),
             "render_seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+            "rebuilt": dg.MetadataValue.bool(True),
         }
     )
 

@@ -59,3 +59,18 @@ def test_run_flags_win_over_environment(inbox, tmp_path):
     assert (tmp_path / "flag.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
     assert "as of 2026-06-30" in done.stdout
     assert "files ingested: 1" in done.stdout
+
+
+def test_a_failed_run_exits_1_naming_the_failing_step(inbox, tmp_path):
+    inbox.write("grants/g.csv", GRANTS_CSV)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the report folder should be", encoding="utf-8")
+    done = _impact("run", "--inbox", str(inbox.root), "--warehouse", str(tmp_path / "w.duckdb"),
+                   "--reports", str(blocker), "--as-of", "2026-06-30")
+    assert done.returncode == 1
+    assert "step reports__impact_report failed" in done.stderr
+    # The steps that finished are kept: the grants file is recorded as ingested.
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status FROM meta.ingested_files").fetchall() == [("ingested",)]

@@ -47,8 +47,11 @@ def test_unchanged_inputs_are_reused_and_new_files_rebuild(tmp_path):
     assert reused == set()
     first = _indicators(tmp_path)
 
+    report = tmp_path / "reports" / "impact_report_2026-06-30.html"
+    written = report.stat().st_mtime_ns
     rebuilt, reused, checks_second = _run(tmp_path)
-    assert rebuilt and not any(rebuilt.values())
+    assert "reports/impact_report" in rebuilt and not any(rebuilt.values())
+    assert report.stat().st_mtime_ns == written
     assert "contract_suite" in reused and "reach_trajectory" in reused
     assert checks_second == checks_first
     assert _indicators(tmp_path) == first
@@ -58,6 +61,7 @@ def test_unchanged_inputs_are_reused_and_new_files_rebuild(tmp_path):
     )
     rebuilt, reused, _ = _run(tmp_path)
     assert rebuilt["intermediate/qualifying_events"] and rebuilt["marts/indicators"]
+    assert rebuilt["reports/impact_report"]
     assert not rebuilt["intermediate/network"]  # reads only the network survey, which is unchanged
     assert "reach_trajectory" not in reused
     assert _indicators(tmp_path) != first
