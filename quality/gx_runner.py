@@ -206,3 +206,13 @@ def _plain(value: Any) -> Any:
             pass
     text = str(value)
     return None if text in ("<NA>", "NaT", "nan") else text
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Import GX on a side thread while ingestion runs (its import takes seconds of CPU).
+
+    The first check that needs GX then finds it imported, or waits for the import lock.
+    """
+    thread = threading.Thread(target=load_gx, name="gx-import", daemon=True)
+    thread.start()
+    return thread
