@@ -87,8 +87,11 @@ class WarehouseResource(dg.ConfigurableResource):
                 from quality.gx_runner import warm_up_in_background
 
                 warm_up_in_background()
+            # One connection held for the run keeps DuckDB's database instance open, so that the
+            # ~100 short connections of the steps attach to it instead of reopening the file.
             try:
-                yield self
+                with connect_writer(self._shadow):
+                    yield self
                 publish_shadow(self._shadow, target)
             finally:
                 discard_shadow(self._shadow)

@@ -25,7 +25,7 @@ import polars as pl
 
 from pipelines.config import BOARD_DECISION_CSV, SQL_DIR
 
-DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "1GB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "768MB")
 SCHEMAS = ("meta", "reference", "raw", "staging", "quality", "intermediate", "marts")
 
 _lock_guard = threading.Lock()
@@ -94,7 +94,7 @@ def connect_writer(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             # Bounded memory: DuckDB spills to disk past this rather than growing the process.
             con.execute("SET memory_limit = $limit", {"limit": DUCKDB_MEMORY_LIMIT}).fetchall()
-            ensure_schema(con)
+            _ensure_schema_once(con, warehouse)
             yield con
         finally:
             con.close()
@@ -176,6 +176,20 @@ def split_sql(script: str) -> list[str]:
         i += 1
     statements.append("".join(current))
     return [s.strip() for s in statements if s.strip()]
+
+
+_initialised: set[tuple[str, int]] = set()
+
+
+def _ensure_schema_once(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Bootstrap a database file once per process (a run opens ~100 connections to one file).
+
+    Keyed by path and inode: a file replaced by a published run is bootstrapped again.
+    """
+    key = (str(warehouse.resolve()), warehouse.stat().st_ino)
+    if key not in _initialised:
+        ensure_schema(con)
+        _initialised.add(key)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
