@@ -132,17 +132,19 @@ def ingest_file(
         return FileOutcome(file_name, "duplicate")
     try:
         table = read_table(path, data)
+        file_format = table.file_format
         validated = validate(table, dataset, load_references(con, dataset))
+        del table  # the delivered text is in validated.raw now; free it before writing
     except UnreadableFile as exc:
         message = f"{file_name}: {exc}"
         _record(con, record | {"status": "failed", "format": None, "error": message})
         return FileOutcome(file_name, "failed", error=message)
     del data
     try:
-        _apply(con, dataset, validated, record | {"format": table.file_format})
+        _apply(con, dataset, validated, record | {"format": file_format})
     except duckdb.Error as exc:
         message = f"{file_name}: could not be written to the warehouse: {exc}"
-        _record(con, record | {"status": "failed", "format": table.file_format, "error": message})
+        _record(con, record | {"status": "failed", "format": file_format, "error": message})
         return FileOutcome(file_name, "failed", rows_total=validated.rows_total, error=message)
     return FileOutcome(
         file_name,

@@ -205,15 +205,50 @@ def _marked(frame: pl.DataFrame | None, keys: list[str], marker: str) -> pl.Data
     ).with_columns(pl.lit(True).alias(marker))
 
 
+CHUNK_ROWS = 250_000  # rows checked at a time: bounds the memory of a national-size file
+
+
 def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
-    """Type, check and key the rows of one file; every row ends up accepted or rejected."""
+    """Type, check and key the rows of one file; every row ends up accepted or rejected.
+
+    Row rules run on chunks of ``CHUNK_ROWS`` rows; only the within-file duplicate-key rule, which
+    needs the whole file, runs on the (slim) checked result.
+    """
     mapping = match_columns(table.frame, dataset)
     frame = table.frame
-    raw = frame.select(
-        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW),
+    parts = [
+        _check_rows(frame.slice(offset, CHUNK_ROWS), offset, mapping, dataset, refs, table.decimal_comma)
+        for offset in range(0, max(frame.height, 1), CHUNK_ROWS)
+    ]
+    work = parts[0] if len(parts) == 1 else pl.concat(parts)
+    del parts
+    work = _mark_duplicate_keys(work, dataset)
+
+    rejected = work.filter(pl.col(REASON).is_not_null()).select(
+        pl.col(ROW).alias("row_number"),
+        pl.col(REASON).alias("reason"),
+        pl.col(DETAIL).alias("detail"),
+        pl.col(RAW).alias("raw"),
+    )
+    accepted = work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset))
+    raw = work.select(pl.col(ROW).alias("row_number"), pl.col(RAW).alias("record"))
+    return Validated(accepted, rejected, raw)
+
+
+def _check_rows(
+    frame: pl.DataFrame,
+    offset: int,
+    mapping: dict[str, str],
+    dataset: Dataset,
+    refs: References,
+    decimal_comma: bool,
+) -> pl.DataFrame:
+    """Every rule but duplicate keys, for the rows of ``frame`` (file rows offset+1 ...)."""
+    work = frame.select(
+        pl.int_range(offset + 1, offset + frame.height + 1, dtype=pl.Int64).alias(ROW),
         pl.struct(pl.all()).struct.json_encode().alias(RAW) if frame.width else pl.lit("{}").alias(RAW),
     )
-    work = raw.with_columns(
+    work = work.with_columns(
         [
             parsing.text(frame.get_column(mapping[c.name])).alias(_t(c.name))
             if c.name in mapping
@@ -221,9 +256,7 @@ def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
             for c in dataset.columns
         ]
     )
-    work = work.with_columns(
-        [_parsed(c, table.decimal_comma).alias(_v(c.name)) for c in dataset.columns]
-    )
+    work = work.with_columns([_parsed(c, decimal_comma).alias(_v(c.name)) for c in dataset.columns])
     for c in dataset.columns:
         if c.kind == "cvr":
             work = work.with_columns(parsing.cvr_check(work.get_column(_v(c.name))).alias(f"_ok_{c.name}"))
@@ -255,16 +288,9 @@ def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
         reason = pl.when(cond.fill_null(False)).then(pl.lit(code)).otherwise(reason)
         detail = pl.when(cond.fill_null(False)).then(text).otherwise(detail)
     work = work.with_columns(reason.alias(REASON), detail.alias(DETAIL))
-    work = _mark_duplicate_keys(work, dataset)
-
-    rejected = work.filter(pl.col(REASON).is_not_null()).select(
-        pl.col(ROW).alias("row_number"),
-        pl.col(REASON).alias("reason"),
-        pl.col(DETAIL).alias("detail"),
-        pl.col(RAW).alias("raw"),
-    )
-    accepted = work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset))
-    return Validated(accepted, rejected, raw.rename({ROW: "row_number", RAW: "record"}))
+    keep = [ROW, RAW, REASON, DETAIL, *(_v(c.name) for c in dataset.columns)]
+    keep += [_t(c.name) for c in dataset.columns if c.kind == "theme"]
+    return work.select(keep)
 
 
 def _reference_rules(
