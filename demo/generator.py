@@ -48,6 +48,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from assets.ingestion.contract import INGESTION_ORDER
+
 from . import cvr as cvrmod
 from . import writers
 from .participation import UNVERIFIED_PER_SCALE, make_outcomes, make_participation
@@ -60,16 +62,7 @@ from .surveys import demand_frame, network_frame
 #: exp(mean[ln(T(t+2)/T(t-1)) - same for matched controls]) - 1 = 0.08 in expectation.
 PLANTED_TURNOVER_EFFECT = 0.08
 FIRMS_PER_SCALE = 20_000
-DATASET_FOLDERS = (
-    "grants",
-    "accounts",
-    "activities",
-    "participation",
-    "innovation_outcomes",
-    "firms",
-    "survey_demand",
-    "survey_network",
-)
+DATASET_FOLDERS = INGESTION_ORDER  # one sub-folder per dataset of the input contract
 
 # Independent random streams per component: changing one part of the demo leaves the others alone.
 _STREAMS = {

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marts_helpers import Stage
 
+from assets.ingestion.contract import INGESTION_ORDER
 from assets.marts.definitions import defs, indicator_assets
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import ensure_schema, fetch_all
@@ -162,16 +163,7 @@ def test_materialize_assets_into_a_temporary_warehouse(tmp_path: Path) -> None:
 
     staging = [
         dg.AssetSpec(["staging", d])
-        for d in (
-            "grants",
-            "accounts",
-            "activities",
-            "participation",
-            "innovation_outcomes",
-            "firms",
-            "survey_demand",
-            "survey_network",
-        )
+        for d in INGESTION_ORDER
     ]
     result = dg.materialize(
         [*staging, *indicator_assets],

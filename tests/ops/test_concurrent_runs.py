@@ -15,8 +15,8 @@ from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_two_impact_runs_at_once_both_complete_and_count_each_file_once(tmp_path):
+def _small_inbox_and_run_command(tmp_path: Path) -> tuple[Path, Path, list[str], dict[str, str]]:
+    """A three-file inbox, and the `impact run` command (with its environment) for it."""
     inbox = tmp_path / "inbox"
     for rel, text in {
         "grants/g.csv": GRANTS_CSV,
@@ -29,6 +29,12 @@ def test_two_impact_runs_at_once_both_complete_and_count_each_file_once(tmp_path
     command = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
                str(warehouse), "--reports", str(tmp_path / "reports"), "--as-of", "2026-06-30"]
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    return inbox, warehouse, command, env
+
+
+@pytest.mark.slow
+def test_two_impact_runs_at_once_both_complete_and_count_each_file_once(tmp_path):
+    _, warehouse, command, env = _small_inbox_and_run_command(tmp_path)
     runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outputs = [p.communicate(timeout=600) for p in runs]
@@ -46,18 +52,7 @@ def test_two_impact_runs_at_once_both_complete_and_count_each_file_once(tmp_path
 
 @pytest.mark.slow
 def test_a_run_completes_while_an_analyst_holds_a_read_only_connection(tmp_path):
-    inbox = tmp_path / "inbox"
-    for rel, text in {
-        "grants/g.csv": GRANTS_CSV,
-        "activities/a.csv": ACTIVITIES_CSV,
-        "participation/p.csv": f"activity_id,cvr,participation_date\nAC1,{CVR_A},2025-02-01\n",
-    }.items():
-        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
-        (inbox / rel).write_text(text, encoding="utf-8")
-    warehouse = tmp_path / "w.duckdb"
-    command = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
-               str(warehouse), "--reports", str(tmp_path / "reports"), "--as-of", "2026-06-30"]
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    inbox, warehouse, command, env = _small_inbox_and_run_command(tmp_path)
     assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=600).returncode == 0
 
     analyst = duckdb.connect(str(warehouse), read_only=True)
