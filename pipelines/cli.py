@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings, load_settings
+from pipelines.config import PROJECT_ROOT, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -96,12 +96,6 @@ def _ui(args: argparse.Namespace) -> int:
     os.execvpe(cmd[0], cmd, env)
     return EXIT_OK  # pragma: no cover
 
-
-def settings_summary(settings: Settings) -> str:
-    return (
-        f"inbox={settings.inbox} warehouse={settings.warehouse} reports={settings.reports} "
-        f"as_of={settings.as_of.isoformat()} lang={settings.lang}"
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover

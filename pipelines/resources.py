@@ -112,8 +112,3 @@ class WarehouseResource(dg.ConfigurableResource):
         """Read access for checks; takes the writer lock too, so it never races a writer."""
         with connect_writer(self.path) as con:
             yield con
-
-    @contextmanager
-    def read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect_reader(self.path) as con:
-            yield con

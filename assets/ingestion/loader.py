@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from assets.ingestion.contract import DATASETS, Dataset
 from assets.ingestion.readers import UnreadableFile, read_table
@@ -213,6 +212,3 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
         for name in ("_new_raw", "_new_rejected", "_new_accepted"):
             con.unregister(name)
 
-
-def staging_frame(con: duckdb.DuckDBPyConnection, dataset: str) -> pl.DataFrame:
-    return fetch_pl(con, f"SELECT * FROM staging.{dataset}")

@@ -8,7 +8,7 @@ unknown_cluster / unknown_grant / unknown_activity -> outcome_without_participat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,7 +33,6 @@ class References:
     grants: pl.DataFrame | None = None  # grant_id, grant_type
     activities: pl.DataFrame | None = None  # activity_id, grant_type
     participation: pl.DataFrame | None = None  # activity_id, cvr
-    unchecked: list[str] = field(default_factory=list)
 
 
 @dataclass
