@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from assets.ingestion.contract import INGESTION_ORDER
+from pipelines.metadata import md_table
 from quality.gx_runner import validate_frame
-from quality.report import SuiteReport, md_table
+from quality.report import SuiteReport
 from quality.rules import Rule
 
 if TYPE_CHECKING:

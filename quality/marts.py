@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from pipelines.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
+from pipelines.metadata import md_table
 from quality.gx_runner import Expectation, expectations, validate_frame
-from quality.report import SuiteReport, md_table, offending_rows
+from quality.report import SuiteReport, offending_rows
 from quality.rules import GRANTED_CLUSTERS_SQL, Rule
 
 if TYPE_CHECKING:

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from pipelines.metadata import md_cell, md_table
 from quality.gx_runner import ExpectationOutcome
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_SAMPLE_ROWS = 10
-MAX_CELL_CHARS = 60
 HIDDEN_COLUMNS = ("_rowid", "_file_sha256", "_loaded_at")
-
-
-def md_cell(value: Any) -> str:
-    """A value as a markdown table cell: escaped, single line, truncated."""
-    if value is None:
-        text = ""
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    else:
-        text = str(value)
-    if text in ("<NA>", "NaT", "nan"):
-        text = ""
-    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
-
-
-def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A markdown table."""
-    lines = ["| " + " | ".join(md_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(md_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 @dataclass

@@ -19,12 +19,12 @@ from assets.marts.models import (
     run_model,
 )
 from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
+from pipelines.metadata import markdown_preview, md_table
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import fetch_all, sql_text
 
 OWNERS = ["team:impact-model"]
 GROUP = "indicators"
-PREVIEW_ROWS = 10
 STATUS_INDICATORS = (
     "smes_collective",
     "smes_concepts",
@@ -45,29 +45,6 @@ def _by_name() -> dict[str, Model]:
     return {m.name: m for m in ALL_MODELS}
 
 
-def _markdown(columns: list[str], rows: list[tuple]) -> str:
-    """A small Markdown table (pipes in cells escaped, floats rounded for reading)."""
-
-    def cell(v: Any) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v).replace("|", "\\|").replace("\n", " ")
-
-    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
-    return head + "\n".join("| " + " | ".join(cell(v) for v in r) + " |" for r in rows)
-
-
-def _preview(
-    con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: Any = None
-) -> str:
-    cur = con.execute(f"SELECT * FROM {table} {where} LIMIT {PREVIEW_ROWS}", params or [])
-    rows = cur.fetchall()
-    columns = [d[0] for d in cur.description]
-    return _markdown(columns, rows) if rows else "_no rows_"
-
-
 def _common_metadata(con: duckdb.DuckDBPyConnection, model: Model, as_of: Any) -> dict[str, Any]:
     metadata: dict[str, Any] = {"as_of": dg.MetadataValue.text(str(as_of))}
     for table in model.tables:
@@ -83,9 +60,9 @@ def _common_metadata(con: duckdb.DuckDBPyConnection, model: Model, as_of: Any) -
             metadata[f"rows {table}"] = dg.MetadataValue.int(n[0][0])
     main = model.tables[0]
     if main.startswith("marts."):
-        preview = _preview(con, main, "WHERE as_of = $as_of", {"as_of": as_of})
+        preview = markdown_preview(con, main, "WHERE as_of = $as_of", {"as_of": as_of})
     else:
-        preview = _preview(con, main)
+        preview = markdown_preview(con, main)
     metadata["dagster/row_count"] = metadata[
         next(iter(k for k in metadata if k.startswith("rows ")))
     ]
@@ -124,7 +101,7 @@ def _indicator_metadata(con: duckdb.DuckDBPyConnection, as_of: Any) -> dict[str,
     md_rows = [(c, *(v.get(i, "") for i in STATUS_INDICATORS)) for c, v in table.items()]
     return {
         **{f"status {s}": dg.MetadataValue.int(n) for s, n in counts},
-        "cluster_status": dg.MetadataValue.md(_markdown(["cluster", *STATUS_INDICATORS], md_rows)),
+        "cluster_status": dg.MetadataValue.md(md_table(["cluster", *STATUS_INDICATORS], md_rows)),
     }
 
 
