@@ -84,6 +84,8 @@ def result_to_json(result: dg.AssetCheckResult) -> str:
     }
     return json.dumps(
         {
+            "asset_key": result.asset_key.to_user_string() if result.asset_key else None,
+            "check_name": result.check_name,
             "passed": result.passed,
             "severity": result.severity.value,
             "description": result.description,
@@ -93,8 +95,7 @@ def result_to_json(result: dg.AssetCheckResult) -> str:
     )
 
 
-def result_from_json(text: str, built_at: dt.datetime, asset_key: dg.AssetKey | None = None,
-                     check_name: str | None = None) -> dg.AssetCheckResult:
+def result_from_json(text: str, built_at: dt.datetime) -> dg.AssetCheckResult:
     data = json.loads(text)
     metadata = {
         key: _KINDS.get(item["kind"], lambda v: dg.MetadataValue.text(str(v)))(item["value"])
@@ -108,6 +109,6 @@ def result_from_json(text: str, built_at: dt.datetime, asset_key: dg.AssetKey | 
         severity=dg.AssetCheckSeverity(data["severity"]),
         description=data["description"],
         metadata=metadata,
-        asset_key=asset_key,
-        check_name=check_name,
+        asset_key=dg.AssetKey.from_user_string(data["asset_key"]) if data.get("asset_key") else None,
+        check_name=data.get("check_name"),
     )

@@ -69,9 +69,9 @@ def _reused_or_evaluated(
     warehouse: WarehouseResource,
     name: str,
     inputs: Callable[..., list],
-    evaluate: Callable[[], dg.AssetCheckResult],
-) -> dg.AssetCheckResult:
-    """The last result of check ``name`` when nothing it reads has changed, else a new one.
+    evaluate: Callable[[], list[dg.AssetCheckResult]],
+) -> list[dg.AssetCheckResult]:
+    """The last results of check ``name`` when nothing it reads has changed, else new ones.
 
     A nightly re-run with no new files then costs no GX validation (nor GX's import).
     """
@@ -80,11 +80,11 @@ def _reused_or_evaluated(
         fp = fingerprint(_CODE_VERSION, warehouse.settings().thresholds, inputs(con))
         previous = stored(con, key)
     if previous and previous[0] == fp and previous[1]:
-        return result_from_json(previous[1], previous[2])
-    result = evaluate()
+        return [result_from_json(text, previous[2]) for text in json.loads(previous[1])]
+    results = evaluate()
     with warehouse.writer() as con:
-        store(con, key, fp, result_to_json(result))
-    return result
+        store(con, key, fp, json.dumps([result_to_json(r) for r in results]))
+    return results
 
 
 def _marts_inputs(as_of: object) -> Callable[..., list]:
@@ -136,8 +136,8 @@ def _staging_check(dataset: str, structural: bool) -> dg.AssetChecksDefinition:
             warehouse,
             f"staging.{dataset}.{name}",
             lambda con: [table_state(con, f"staging.{d}") for d in (dataset, *deps_names)],
-            evaluate,
-        )
+            lambda: [evaluate()],
+        )[0]
 
     return _check
 
@@ -162,7 +162,9 @@ def _simple_marts_check(
             context.log.info(report.summary())
             return check_result(report, ERROR)
 
-        return _reused_or_evaluated(warehouse, f"{asset.to_user_string()}.{name}", _marts_inputs(as_of), evaluate)
+        return _reused_or_evaluated(
+            warehouse, f"{asset.to_user_string()}.{name}", _marts_inputs(as_of), lambda: [evaluate()]
+        )[0]
 
     return _check
 
@@ -227,8 +229,8 @@ def _business_check(family: str) -> dg.AssetChecksDefinition:
             )
 
         return _reused_or_evaluated(
-            warehouse, f"marts/indicators.{family}", _marts_inputs(as_of), evaluate
-        )
+            warehouse, f"marts/indicators.{family}", _marts_inputs(as_of), lambda: [evaluate()]
+        )[0]
 
     return _check
 
@@ -255,35 +257,35 @@ def ingestion_health_check(
     limit = warehouse.settings().thresholds.max_rejected_share
     selected = {key.asset_key for key in context.selected_asset_check_keys}
     datasets = [d for d in INGESTION_ORDER if staging_key(d) in selected]
-    key = "check:ingestion_health:" + ",".join(datasets)
-    with warehouse.reader() as con:
-        fp = fingerprint(_CODE_VERSION, limit, table_state(con, "meta.ingested_files"))
-        previous = stored(con, key)
-    if previous and previous[0] == fp and previous[1]:
-        for dataset, text in zip(datasets, json.loads(previous[1]), strict=True):
-            yield result_from_json(text, previous[2], staging_key(dataset), "ingestion_health")
-        return
-    with warehouse.reader() as con:
-        _, reports = ingestion_health(con, limit, datasets)
-    results = []
-    for dataset in datasets:
-        report = reports[dataset]
-        file_failed = any(o.label == "no failed file" and not o.success for o in report.outcomes)
-        report.extra_metadata = {
-            k: (dg.MetadataValue.md(v) if k == "failed_files" else v)
-            for k, v in report.extra_metadata.items()
-        }
-        results.append(
-            check_result(
-                report,
-                ERROR if file_failed else WARN,
-                asset_key=staging_key(dataset),
-                check_name="ingestion_health",
+
+    def evaluate() -> list[dg.AssetCheckResult]:
+        with warehouse.reader() as con:
+            _, reports = ingestion_health(con, limit, datasets)
+        results = []
+        for dataset in datasets:
+            report = reports[dataset]
+            file_failed = any(o.label == "no failed file" and not o.success for o in report.outcomes)
+            report.extra_metadata = {
+                k: (dg.MetadataValue.md(v) if k == "failed_files" else v)
+                for k, v in report.extra_metadata.items()
+            }
+            results.append(
+                check_result(
+                    report,
+                    ERROR if file_failed else WARN,
+                    asset_key=staging_key(dataset),
+                    check_name="ingestion_health",
+                )
             )
-        )
-    with warehouse.writer() as con:
-        store(con, key, fp, json.dumps([result_to_json(r) for r in results]))
-    yield from results
+        return results
+
+    yield from _reused_or_evaluated(
+        warehouse,
+        "ingestion_health:" + ",".join(datasets),
+        lambda con: [table_state(con, "meta.ingested_files")],
+        evaluate,
+    )
+
 
 STAGING_CHECKS: list[dg.AssetChecksDefinition] = [
     _staging_check(d, structural) for d in INGESTION_ORDER for structural in (True, False)
