@@ -17,10 +17,9 @@ from pipelines.warehouse import connect_reader, connect_writer, exclusive_lock, 
 
 def _has_new_files(inbox: Path, warehouse: Path) -> bool:
     """Whether the inbox holds a file the warehouse has not recorded with this size and mtime."""
-    from assets.ingestion.contract import INGESTION_ORDER
-    from assets.ingestion.loader import inbox_files
+    from assets.ingestion.loader import all_inbox_files
 
-    files = [p for d in INGESTION_ORDER for p in inbox_files(inbox, d)]
+    files = all_inbox_files(inbox)
     if not files:
         return False
     if not warehouse.exists():

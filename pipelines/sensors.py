@@ -13,8 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.ingestion.contract import INGESTION_ORDER
-from assets.ingestion.loader import inbox_files
+from assets.ingestion.loader import all_inbox_files
 from pipelines.jobs import inbox_job
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect_reader, fetch_all
@@ -49,11 +48,7 @@ def recorded_files(warehouse: Path) -> set[tuple[str, str]]:
 
 def find_new_files(inbox: Path, warehouse: Path, cursor: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """Files (relative names) not yet ingested, and the next cursor."""
-    fingerprints = {
-        p.relative_to(inbox).as_posix(): _fingerprint(p)
-        for dataset in INGESTION_ORDER
-        for p in inbox_files(inbox, dataset)
-    }
+    fingerprints = {p.relative_to(inbox).as_posix(): _fingerprint(p) for p in all_inbox_files(inbox)}
     changed = [name for name, fp in fingerprints.items() if cursor.get(name) != fp]
     if not changed:
         return [], fingerprints

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingestion.contract import DATASETS, Dataset
+from assets.ingestion.contract import DATASETS, INGESTION_ORDER, Dataset
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
 from pipelines.faults import fault_point
@@ -60,6 +60,11 @@ def inbox_files(inbox: Path, dataset: str) -> list[Path]:
         (p for p in folder.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES)),
         key=lambda p: p.name,
     )
+
+
+def all_inbox_files(inbox: Path) -> list[Path]:
+    """Every dataset's files, in the order ingestion applies them."""
+    return [p for dataset in INGESTION_ORDER for p in inbox_files(inbox, dataset)]
 
 
 def sha256_of(data: bytes) -> str:
