@@ -5,4 +5,7 @@ cd "$(dirname "$0")/.."
 if ! python3 -m uv --version >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check "uv>=0.13,<0.14"
 fi
-python3 -m uv sync --frozen --quiet
+# --compile-bytecode: write every dependency's .pyc at install time. Machines that set
+# PYTHONDONTWRITEBYTECODE (this one and CI do) otherwise compile dagster, GX, pandas... from source
+# on every start: measured 1.3 s -> 0.5 s to import dagster, 5.9 s -> 2.7 s for GX.
+python3 -m uv sync --frozen --quiet --compile-bytecode
