@@ -8,6 +8,7 @@ failing step and its error on stderr), 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from pathlib import Path
@@ -98,5 +99,20 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 
+def entry() -> None:
+    """The ``impact`` console script: :func:`main`, then leave without the interpreter's teardown.
+
+    After a nightly run the process holds Dagster's, GX's and pandas' object graphs, and Python's
+    final garbage collection over them took 1.2-1.8 s of a 20 s national-scale run. Everything the
+    run writes is closed by then (the warehouse is published, the report renamed into place), so
+    the exit handlers run, the streams are flushed, and the process ends with ``os._exit``.
+    """
+    code = main()
+    atexit._run_exitfuncs()  # logging.shutdown, temporary directories, ...
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

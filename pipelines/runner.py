@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -54,8 +55,15 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     # The resource holds the warehouse's writer lock for the whole run and builds on a shadow
     # copy published in one rename when the run ends (see WarehouseResource.yield_for_execution).
     job = build_definitions(resource_for(settings)).resolve_job_def(NIGHTLY_JOB_NAME)
-    with _instance() as instance:
-        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    # What is loaded now (Dagster, Polars, DuckDB, the definitions) stays until the process ends;
+    # frozen, it is not walked by every full garbage collection of the run (nor is GX, which
+    # joins it once imported). Measured: about 0.5-1 s of a 19 s national-scale run.
+    gc.freeze()
+    try:
+        with _instance() as instance:
+            result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    finally:
+        gc.unfreeze()  # for in-process callers; the CLI leaves with os._exit (see cli.entry)
     if not result.success:
         failures = failed_steps(result) or [("run", "the run did not complete")]
         for step, message in failures:

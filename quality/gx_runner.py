@@ -12,6 +12,7 @@ GX is handed pandas, never a SQL datasource: GX's SQL path on duckdb fails as sh
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import time
@@ -39,6 +40,8 @@ def load_gx() -> ModuleType:
         import great_expectations as gx
 
         GX_IMPORT_SECONDS = time.perf_counter() - started
+        if gc.get_freeze_count():  # the process froze its long-lived objects (``impact run``):
+            gc.freeze()  # GX's modules join them, and full collections skip them
         _GX = gx
     return _GX
 
