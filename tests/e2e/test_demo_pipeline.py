@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def test_nightly_run_on_the_demo_inbox(demo, capsys):
     code, warehouse = _run(demo, "2026-11-23")
     out = capsys.readouterr().out
     assert code == 0
+    assert gc.get_freeze_count() == 0  # the run froze its objects for itself, not for its caller
     planted_bad = sum(info["bad_rows"] for info in demo["summary"].values())
     files = sum(len(info["files"]) for info in demo["summary"].values())
     assert f"files ingested: {files}, duplicate: 0, failed: 0" in out

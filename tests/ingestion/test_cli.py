@@ -74,3 +74,31 @@ def test_a_failed_run_exits_1_naming_the_failing_step(inbox, tmp_path):
 
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         assert con.execute("SELECT status FROM meta.ingested_files").fetchall() == [("ingested",)]
+
+
+def test_console_script_runs_exit_handlers_and_flushes_before_leaving(tmp_path):
+    """cli.entry skips the interpreter's teardown (os._exit) but not the exit handlers or output."""
+    script = (
+        "import atexit, sys\n"
+        "from pipelines import cli\n"
+        "atexit.register(lambda: print('exit handler ran'))\n"
+        f"sys.argv = ['impact', 'run', '--inbox', {str(tmp_path / 'missing')!r}]\n"
+        "print('before the run', end='')\n"
+        "cli.entry()\n"
+        "print('never printed')\n"
+    )
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe buffers stdout
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, env=buffered
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("before the run") and "exit handler ran" in done.stdout
+    assert "never printed" not in done.stdout
+    assert "does not exist" in done.stderr
+
+
+def test_impact_console_script_is_the_fast_exit_entry():
+    from importlib.metadata import entry_points
+
+    (impact,) = [e for e in entry_points(group="console_scripts") if e.name == "impact"]
+    assert impact.value == "pipelines.cli:entry"
