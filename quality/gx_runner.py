@@ -29,20 +29,29 @@ _GX: ModuleType | None = None
 _CONTEXT: Any = None
 GX_IMPORT_SECONDS: float | None = None
 _LOCK = threading.Lock()
+_IMPORT_LOCK = threading.Lock()
+_WARM_UP: threading.Thread | None = None
 
 
 def load_gx() -> ModuleType:
-    """Import ``great_expectations`` once, with analytics off; remember how long the import took."""
+    """Import ``great_expectations`` once, with analytics off; remember how long the import took.
+
+    One thread imports, others wait: two threads running GX's import at once can each meet a
+    module of the other's half-initialised (``partially initialized module
+    'sqlalchemy.orm.exc'``, seen once when a check started while the warm-up still imported).
+    """
     global _GX, GX_IMPORT_SECONDS
     if _GX is None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        started = time.perf_counter()
-        import great_expectations as gx
+        with _IMPORT_LOCK:
+            if _GX is None:
+                os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+                started = time.perf_counter()
+                import great_expectations as gx
 
-        GX_IMPORT_SECONDS = time.perf_counter() - started
-        if gc.get_freeze_count():  # the process froze its long-lived objects (``impact run``):
-            gc.freeze()  # GX's modules join them, and full collections skip them
-        _GX = gx
+                GX_IMPORT_SECONDS = time.perf_counter() - started
+                if gc.get_freeze_count():  # the process froze its long-lived objects (impact run):
+                    gc.freeze()  # GX's modules join them, and full collections skip them
+                _GX = gx
     return _GX
 
 
@@ -214,8 +223,24 @@ def _plain(value: Any) -> Any:
 def warm_up_in_background() -> threading.Thread:
     """Import GX on a side thread while ingestion runs (its import takes seconds of CPU).
 
-    The first check that needs GX then finds it imported, or waits for the import lock.
+    The first check that needs GX then finds it imported, or waits for it (:func:`load_gx`).
+    What the main thread imports lazily while GX's import runs and GX imports too (Polars' XLSX
+    reader loads fastexcel and pyarrow) is imported here first, before the thread starts.
     """
-    thread = threading.Thread(target=load_gx, name="gx-import", daemon=True)
-    thread.start()
-    return thread
+    global _WARM_UP
+    import fastexcel  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    _WARM_UP = threading.Thread(target=load_gx, name="gx-import", daemon=True)
+    _WARM_UP.start()
+    return _WARM_UP
+
+
+def wait_for_warm_up() -> None:
+    """Block until a background GX import, if one runs, has finished.
+
+    Call it before the main thread imports what GX imports too (pandas, plotly's narwhals, GX).
+    """
+    thread = _WARM_UP
+    if thread is not None and thread.is_alive():
+        thread.join()
