@@ -12,32 +12,7 @@ from pydantic import PrivateAttr
 
 from pipelines.config import Settings, load_settings
 from pipelines.publish import discard_shadow, prepare_shadow, publish_shadow
-from pipelines.warehouse import connect_reader, connect_writer, exclusive_lock, lock_path_for
-
-
-def _has_new_files(inbox: Path, warehouse: Path) -> bool:
-    """Whether the inbox holds a file the warehouse has not recorded with this size and mtime."""
-    from assets.ingestion.loader import all_inbox_files
-
-    files = all_inbox_files(inbox)
-    if not files:
-        return False
-    if not warehouse.exists():
-        return True
-    try:
-        with connect_reader(warehouse) as con:
-            recorded = {
-                (r[0], r[1], r[2])
-                for r in con.execute(
-                    "SELECT file_name, file_size_bytes, file_mtime_ns FROM meta.ingested_files"
-                ).fetchall()
-            }
-    except duckdb.Error:
-        return True
-    return any(
-        (p.relative_to(inbox).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) not in recorded
-        for p in files
-    )
+from pipelines.warehouse import connect_writer, exclusive_lock, lock_path_for
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -81,11 +56,6 @@ class WarehouseResource(dg.ConfigurableResource):
         target.parent.mkdir(parents=True, exist_ok=True)
         with exclusive_lock(lock_path_for(target)):
             self._shadow = prepare_shadow(target)
-            if _has_new_files(self.settings().inbox, self._shadow):
-                # Data will be validated: start GX's slow import now, beside the ingestion.
-                from quality.gx_runner import warm_up_in_background
-
-                warm_up_in_background()
             # One connection held for the run keeps DuckDB's database instance open, so that the
             # ~100 short connections of the steps attach to it instead of reopening the file.
             try:

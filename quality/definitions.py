@@ -34,7 +34,6 @@ from pipelines.build_state import (
     upstream_fingerprints,
 )
 from pipelines.resources import WarehouseResource
-from quality.gx_runner import wait_for_warm_up
 from quality.ingestion import ingestion_health
 from quality.marts import (
     FAMILIES,
@@ -82,7 +81,6 @@ def _reused_or_evaluated(
         previous = stored(con, key)
     if previous and previous[0] == fp and previous[1]:
         return [result_from_json(text, previous[2]) for text in json.loads(previous[1])]
-    wait_for_warm_up()  # checks import pandas and GX, which the warm-up thread may be importing
     results = evaluate()
     with warehouse.writer() as con:
         store(con, key, fp, json.dumps([result_to_json(r) for r in results]))

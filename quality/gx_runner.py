@@ -30,7 +30,6 @@ _CONTEXT: Any = None
 GX_IMPORT_SECONDS: float | None = None
 _LOCK = threading.Lock()
 _IMPORT_LOCK = threading.Lock()
-_WARM_UP: threading.Thread | None = None
 
 
 def load_gx() -> ModuleType:
@@ -38,7 +37,8 @@ def load_gx() -> ModuleType:
 
     One thread imports, others wait: two threads running GX's import at once can each meet a
     module of the other's half-initialised (``partially initialized module
-    'sqlalchemy.orm.exc'``, seen once when a check started while the warm-up still imported).
+    'sqlalchemy.orm.exc'``). For the same reason GX is not imported on a side thread beside the
+    ingestion any more: the main thread's own lazy imports raced with it (see bench/README.md).
     """
     global _GX, GX_IMPORT_SECONDS
     if _GX is None:
@@ -218,29 +218,3 @@ def _plain(value: Any) -> Any:
             pass
     text = str(value)
     return None if text in ("<NA>", "NaT", "nan") else text
-
-
-def warm_up_in_background() -> threading.Thread:
-    """Import GX on a side thread while ingestion runs (its import takes seconds of CPU).
-
-    The first check that needs GX then finds it imported, or waits for it (:func:`load_gx`).
-    What the main thread imports lazily while GX's import runs and GX imports too (Polars' XLSX
-    reader loads fastexcel and pyarrow) is imported here first, before the thread starts.
-    """
-    global _WARM_UP
-    import fastexcel  # noqa: F401
-    import pyarrow  # noqa: F401
-
-    _WARM_UP = threading.Thread(target=load_gx, name="gx-import", daemon=True)
-    _WARM_UP.start()
-    return _WARM_UP
-
-
-def wait_for_warm_up() -> None:
-    """Block until a background GX import, if one runs, has finished.
-
-    Call it before the main thread imports what GX imports too (pandas, plotly's narwhals, GX).
-    """
-    thread = _WARM_UP
-    if thread is not None and thread.is_alive():
-        thread.join()

@@ -14,7 +14,6 @@ import dagster as dg
 
 from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
 from pipelines.resources import WarehouseResource
-from quality.gx_runner import wait_for_warm_up
 from reports.render import MAX_REPORT_BYTES, render_report_result
 
 REPORT_CODE = sorted(p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*") if p.is_file()
@@ -73,7 +72,6 @@ def impact_report(
                 "rebuilt": dg.MetadataValue.bool(False),
             }
         )
-    wait_for_warm_up()  # plotly imports modules (narwhals, ...) that GX's warm-up may be importing
     with warehouse.reader() as con:
         result = render_report_result(con, settings)
         store(con, "report:impact_report", fp)
