@@ -126,9 +126,6 @@ def _read_csv(data: bytes) -> RawTable:
     return RawTable(_clean(frame), "csv-danish" if sep == ";" else "csv", decimal_comma=sep == ";")
 
 
-UTF8_BOM = b"\xef\xbb\xbf"
-
-
 def _parse_csv(data: bytes, sep: str) -> pl.DataFrame:
     # Polars sniffs gzip/zlib/zstd magic bytes and decompresses: a header starting "x^" (zlib's
     # 0x78 0x5E) came back as garbage columns, and "x\x01" raised OSError. Behind a byte-order
