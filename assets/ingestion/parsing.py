@@ -109,7 +109,7 @@ def cvr_normalised(expr: pl.Expr) -> pl.Expr:
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
-def cvr_check(normalised: pl.Series) -> pl.Series:
+def cvr_check(normalised: pl.Expr) -> pl.Expr:
     """True where the value is 8 ASCII digits passing modulus-11 (weights 2,7,6,5,4,3,2,1).
 
     The same weighted sum as python-stdnum's ``stdnum.dk.cvr.checksum``, computed vectorised: a
@@ -117,11 +117,9 @@ def cvr_check(normalised: pl.Series) -> pl.Series:
     the two in agreement (tests/ingestion/test_cvr_checksum.py). stdnum's own ``is_valid`` also
     refuses a leading zero; the input contract asks only for 8 digits and modulus-11.
     """
-    digits = pl.col("cvr")
-    eight_digits = digits.str.contains(r"^[0-9]{8}$")
-    number = pl.when(eight_digits).then(digits).cast(pl.Int64, strict=False)
+    eight_digits = normalised.str.contains(r"^[0-9]{8}$")
+    number = pl.when(eight_digits).then(normalised).cast(pl.Int64, strict=False)
     weighted = pl.sum_horizontal(
         [(number // 10 ** (7 - i) % 10) * weight for i, weight in enumerate(CVR_WEIGHTS)]
     )
-    valid = (eight_digits & (weighted % 11 == 0)).fill_null(False)
-    return pl.DataFrame({"cvr": normalised}).select(valid.alias(normalised.name)).to_series()
+    return (eight_digits & (weighted % 11 == 0)).fill_null(False)

@@ -258,7 +258,7 @@ def _check_rows(
     work = work.with_columns([_parsed(c, decimal_comma).alias(_v(c.name)) for c in dataset.columns])
     for c in dataset.columns:
         if c.kind == "cvr":
-            work = work.with_columns(parsing.cvr_check(work.get_column(_v(c.name))).alias(f"_ok_{c.name}"))
+            work = work.with_columns(parsing.cvr_check(pl.col(_v(c.name))).alias(f"_ok_{c.name}"))
         if dataset.cluster_column == c.name:
             work = work.with_columns(pl.col(_v(c.name)).str.to_lowercase())
 

@@ -8,6 +8,10 @@ from stdnum.dk import cvr as stdnum_cvr
 from assets.ingestion.parsing import cvr_check
 
 
+def checked(values: list[str | None]) -> list[bool]:
+    return pl.DataFrame({"cvr": values}, schema={"cvr": pl.String}).select(cvr_check(pl.col("cvr"))).to_series().to_list()
+
+
 def stdnum_says_valid(value: str | None) -> bool:
     return (
         value is not None
@@ -29,11 +33,10 @@ near_misses = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(eight_digits, near_misses, st.none()), max_size=60))
 def test_vectorised_check_equals_stdnum(values):
-    got = cvr_check(pl.Series("cvr", values, dtype=pl.String)).to_list()
-    assert got == [stdnum_says_valid(v) for v in values]
+    assert checked(values) == [stdnum_says_valid(v) for v in values]
 
 
 def test_known_numbers():
     # 10403782 by hand: 2*1+7*0+6*4+5*0+4*3+3*7+2*8+1*2 = 2+0+24+0+12+21+16+2 = 77 = 7*11 -> valid
     values = ["10403782", "10403783", "1040378", "١٠٤٠٣٧٨٢", None]
-    assert cvr_check(pl.Series("x", values, dtype=pl.String)).to_list() == [True, False, False, False, False]
+    assert checked(values) == [True, False, False, False, False]
