@@ -6,6 +6,10 @@ For each repetition: the floor (DuckDB alone loads every file, bench/floor.py), 
 `impact run` on an empty warehouse, then a re-run with no new files. Prints medians and the ratios
 the performance issue sets (cold <= 3x floor, re-run <= 20 % of cold, peak < 2 GiB, report < 8 MB
 and opens in headless chromium in < 3 s).
+
+It also measures the run's fixed cost: a cold run on the demo-size inbox (scale 1, 1/15 of the
+national rows), which pays everything that does not grow with the data (start-up, Dagster's steps,
+GX's import and per-suite work, the report) and compares it with the national floor.
 """
 
 from __future__ import annotations
@@ -36,6 +40,24 @@ def chromium_open_seconds(report: Path) -> float | None:
         return time.perf_counter() - start
 
 
+def cold_run_command(inbox: Path, work: Path, as_of: str) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
+            str(work / "warehouse.duckdb"), "--reports", str(work / "reports"), "--as-of", as_of]
+
+
+def fixed_cost_seconds(repeat: int, seed: int, as_of: str) -> float:
+    """Median cold run on the demo-size inbox (scale 1): the part of a run that is not data."""
+    inbox = ensure_inbox(1, seed)
+    seconds = []
+    for i in range(repeat):
+        work = OUT / f"fixed_{i}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        seconds.append(timed(cold_run_command(inbox, work, as_of)).seconds)
+    print(f"fixed cost (cold runs on the scale-1 inbox): {', '.join(f'{s:.1f}' for s in seconds)} s", flush=True)
+    return median(seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=15)
@@ -51,8 +73,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         floor = timed([sys.executable, "bench/floor.py", str(inbox), str(work / "floor.duckdb")])
-        run = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
-               str(work / "warehouse.duckdb"), "--reports", str(work / "reports"), "--as-of", args.as_of]
+        run = cold_run_command(inbox, work, args.as_of)
         cold = timed(run)
         rerun = timed(run)
         floors.append(floor.seconds)
@@ -63,11 +84,14 @@ def main() -> None:
               f"(peak {cold.peak_rss_mib:.0f} MiB) | re-run {rerun.seconds:.1f} s "
               f"(peak {rerun.peak_rss_mib:.0f} MiB)", flush=True)
         report = work / "reports" / "impact_report.html"
+    fixed = fixed_cost_seconds(args.repeat, args.seed, args.as_of)
     f, c, r = median(floors), median(colds), median(reruns)
     print(f"\nmedians over {args.repeat}: floor {f:.1f} s, cold {c:.1f} s, re-run {r:.1f} s")
     print(f"cold / floor = {c / f:.2f} (target <= 3.00)")
     print(f"re-run / cold = {r / c:.1%} (target <= 20 %)")
     print(f"peak memory = {max(peaks):.0f} MiB (target < 2048 MiB)")
+    print(f"fixed cost: a cold run on the scale-1 inbox takes {fixed:.1f} s = {fixed / f:.2f} x the "
+          "national floor (what does not shrink with the data)")
     if report and report.exists():
         print(f"report size = {report.stat().st_size / 1e6:.2f} MB (target < 8 MB)")
         opened = chromium_open_seconds(report)

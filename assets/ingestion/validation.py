@@ -196,10 +196,10 @@ def _range_rules(dataset: Dataset) -> list[tuple[pl.Expr, str, pl.Expr]]:
     return rules
 
 
-def _marked(frame: pl.DataFrame | None, keys: list[str], marker: str) -> pl.DataFrame | None:
+def _marked(frame: pl.DataFrame | None, keys: list[str], marker: str) -> pl.LazyFrame | None:
     if frame is None:
         return None
-    return frame.select(keys + [c for c in frame.columns if c not in keys]).unique(
+    return frame.lazy().select(keys + [c for c in frame.columns if c not in keys]).unique(
         subset=keys, keep="last"
     ).with_columns(pl.lit(True).alias(marker))
 
@@ -219,18 +219,22 @@ def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
         _check_rows(frame.slice(offset, CHUNK_ROWS), offset, mapping, dataset, refs, table.decimal_comma)
         for offset in range(0, max(frame.height, 1), CHUNK_ROWS)
     ]
-    work = parts[0] if len(parts) == 1 else pl.concat(parts)
+    checked = parts[0] if len(parts) == 1 else pl.concat(parts)
     del parts
-    work = _mark_duplicate_keys(work, dataset)
-
-    rejected = work.filter(pl.col(REASON).is_not_null()).select(
-        pl.col(ROW).alias("row_number"),
-        pl.col(REASON).alias("reason"),
-        pl.col(DETAIL).alias("detail"),
-        pl.col(RAW).alias("raw"),
+    # The three results share the duplicate-key pass: collected together, it runs once.
+    work = _mark_duplicate_keys(checked.lazy(), dataset)
+    rejected, accepted, raw = pl.collect_all(
+        [
+            work.filter(pl.col(REASON).is_not_null()).select(
+                pl.col(ROW).alias("row_number"),
+                pl.col(REASON).alias("reason"),
+                pl.col(DETAIL).alias("detail"),
+                pl.col(RAW).alias("raw"),
+            ),
+            work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset)),
+            work.select(pl.col(ROW).alias("row_number"), pl.col(RAW).alias("record")),
+        ]
     )
-    accepted = work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset))
-    raw = work.select(pl.col(ROW).alias("row_number"), pl.col(RAW).alias("record"))
     return Validated(accepted, rejected, raw)
 
 
@@ -243,24 +247,27 @@ def _check_rows(
     decimal_comma: bool,
 ) -> pl.DataFrame:
     """Every rule but duplicate keys, for the rows of ``frame`` (file rows offset+1 ...)."""
-    work = frame.select(
+    # One lazy query per chunk: Polars then evaluates shared sub-expressions (the parsed value
+    # inside each range rule, the CVR digits) once instead of once per use, about twice as fast.
+    work = frame.lazy().select(
         pl.int_range(offset + 1, offset + frame.height + 1, dtype=pl.Int64).alias(ROW),
         pl.struct(pl.all()).struct.json_encode().alias(RAW) if frame.width else pl.lit("{}").alias(RAW),
-    )
-    work = work.with_columns(
-        [
-            parsing.text(frame.get_column(mapping[c.name])).alias(_t(c.name))
+        *(
+            parsing.text(pl.col(mapping[c.name])).alias(_t(c.name))
             if c.name in mapping
             else pl.lit(None, dtype=pl.String).alias(_t(c.name))
             for c in dataset.columns
-        ]
+        ),
     )
     work = work.with_columns([_parsed(c, decimal_comma).alias(_v(c.name)) for c in dataset.columns])
-    for c in dataset.columns:
-        if c.kind == "cvr":
-            work = work.with_columns(parsing.cvr_check(pl.col(_v(c.name))).alias(f"_ok_{c.name}"))
-        if dataset.cluster_column == c.name:
-            work = work.with_columns(pl.col(_v(c.name)).str.to_lowercase())
+    work = work.with_columns(
+        [parsing.cvr_check(pl.col(_v(c.name))).alias(f"_ok_{c.name}") for c in dataset.columns if c.kind == "cvr"]
+        + [
+            pl.col(_v(c.name)).str.to_lowercase()
+            for c in dataset.columns
+            if dataset.cluster_column == c.name
+        ]
+    )
 
     rules: list[tuple[pl.Expr, str, pl.Expr]] = []
     for c in dataset.columns:
@@ -289,12 +296,12 @@ def _check_rows(
     work = work.with_columns(reason.alias(REASON), detail.alias(DETAIL))
     keep = [ROW, RAW, REASON, DETAIL, *(_v(c.name) for c in dataset.columns)]
     keep += [_t(c.name) for c in dataset.columns if c.kind == "theme"]
-    return work.select(keep)
+    return work.select(keep).collect()
 
 
 def _reference_rules(
-    work: pl.DataFrame, dataset: Dataset, refs: References
-) -> tuple[pl.DataFrame, list[tuple[pl.Expr, str, pl.Expr]]]:
+    work: pl.LazyFrame, dataset: Dataset, refs: References
+) -> tuple[pl.LazyFrame, list[tuple[pl.Expr, str, pl.Expr]]]:
     rules: list[tuple[pl.Expr, str, pl.Expr]] = []
     if dataset.cluster_column:
         col = _v(dataset.cluster_column)
@@ -362,7 +369,7 @@ def _reference_rules(
     return work, rules
 
 
-def _mark_duplicate_keys(work: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+def _mark_duplicate_keys(work: pl.LazyFrame, dataset: Dataset) -> pl.LazyFrame:
     keys = [pl.col(_v(k)) for k in dataset.key]
     passed = pl.col(REASON).is_null()
     last_row = pl.col(ROW).filter(passed).max().over(keys)
