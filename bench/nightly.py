@@ -7,9 +7,10 @@ For each repetition: the floor (DuckDB alone loads every file, bench/floor.py), 
 the performance issue sets (cold <= 3x floor, re-run <= 20 % of cold, peak < 2 GiB, report < 8 MB
 and opens in headless chromium in < 3 s).
 
-It also measures the run's fixed cost: a cold run on the demo-size inbox (scale 1, 1/15 of the
-national rows), which pays everything that does not grow with the data (start-up, Dagster's steps,
-GX's import and per-suite work, the report) and compares it with the national floor.
+It also bounds the run's fixed cost from above: a cold run on the demo-size inbox (scale 1, 1/15 of
+the national rows) pays everything that does not grow with the data (start-up, Dagster's steps,
+GX's import and per-suite work, the report) plus a fifteenth of the data work; it is compared with
+the national floor.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def cold_run_command(inbox: Path, work: Path, as_of: str) -> list[str]:
 
 
 def fixed_cost_seconds(repeat: int, seed: int, as_of: str) -> float:
-    """Median cold run on the demo-size inbox (scale 1): the part of a run that is not data."""
+    """Median cold run on the demo-size inbox (scale 1): an upper bound of the run's fixed cost."""
     inbox = ensure_inbox(1, seed)
     seconds = []
     for i in range(repeat):

@@ -53,7 +53,7 @@ def test_a_file_over_chunk_and_batch_boundaries_is_counted_exactly(inbox, ingest
     assert query(
         "SELECT row_number, reason FROM quality.rejected_rows ORDER BY row_number"
     ) == [(1, "duplicate_key_in_file"), (bad_row, "invalid_cvr")]
-    # The lost duplicate row 1 and the replaced row CHUNK_ROWS + 1 share one key: n - 2 keys remain.
+    # Every other row is accepted under its own key (row 1 lost to row CHUNK_ROWS + 1).
     assert query("SELECT count(*) FROM staging.firms") == [(n - 2,)]
     assert query(
         "SELECT _row_number FROM staging.firms WHERE cvr = $cvr AND year = 2021", {"cvr": firms[0]}
