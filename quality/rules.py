@@ -280,11 +280,17 @@ def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> li
             )
         )
     if ds.activity_must_be_innovation:
+        # Statistical, not structural: ingestion rejects an outcome for a cluster-grant activity
+        # when it arrives, but a later file may legitimately re-deliver the activity under a
+        # cluster grant (or correct the grant's type). The outcomes accepted earlier then no
+        # longer qualify; the models ignore them (qualifying_events joins innovation grants only).
+        # Blocking here would stop every indicator over a correction (docs/ingestion-decisions.md).
         rules.append(
             Rule(
                 "in_set",
                 ("_grant_type",),
                 "activity belongs to an innovation grant",
+                structural=False,
                 values=("innovation",),
             )
         )

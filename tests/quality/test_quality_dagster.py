@@ -98,6 +98,34 @@ def test_statistical_failure_warns_but_does_not_block(tmp_path: Path) -> None:
     assert {"marts/indicators", "marts/flags"} <= _materialized(result)
 
 
+def test_outcome_of_an_activity_moved_to_a_cluster_grant_warns_and_indicators_are_built(
+    tmp_path: Path,
+) -> None:
+    """A later file re-delivers an innovation activity under its cluster's cluster grant.
+
+    The outcome accepted earlier no longer qualifies. That is a correction, not a broken
+    contract: the run goes on (the output contract's exit 0) and the statistics suite names it.
+    """
+    fx = copy_fixture()
+    outcome = fx["innovation_outcomes"][0]
+    activity = next(a for a in fx["activities"] if a["activity_id"] == outcome["activity_id"])
+    cluster_grant = next(
+        g["grant_id"]
+        for g in fx["grants"]
+        if g["grant_type"] == "cluster" and activity["grant_id"].startswith(g["cluster_id"])
+    )
+    activity["grant_id"] = cluster_grant
+    result = run(tmp_path, fx, STAGING_CHECKS)
+    assert result.success
+    ev = evaluations(result)
+    assert ev[("staging/innovation_outcomes", "contract_suite")].passed
+    stats = ev[("staging/innovation_outcomes", "statistics_suite")]
+    assert not stats.passed and stats.severity == dg.AssetCheckSeverity.WARN
+    assert stats.metadata["expectations_failed"].value == 1
+    assert "activity belongs to an innovation grant" in stats.description
+    assert {"marts/indicators", "marts/flags"} <= _materialized(result)
+
+
 def _files(**overrides: list[dict]) -> list[dict]:
     files = [
         ingested_file(ds, f"{ds}/fixture.csv", total=100, rejected=1) for ds in INGESTION_ORDER
