@@ -1,7 +1,7 @@
 """The inbox sensor: a new or changed file in the inbox launches an ingestion-and-indicators run.
 
-The cursor remembers each file's size and modification time, so a tick hashes only files that
-changed since the last one. A changed file launches a run only if the warehouse has not already
+The cursor remembers each file's size, modification and change time, so a tick hashes only files
+that changed since the last one. A changed file launches a run only if the warehouse has not already
 recorded that path with that content (the same test ingestion applies).
 """
 
@@ -21,7 +21,7 @@ from pipelines.warehouse import connect_reader, fetch_all
 
 def _fingerprint(path: Path) -> str:
     stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
 
 
 def _sha256(path: Path) -> str:

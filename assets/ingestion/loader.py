@@ -106,13 +106,16 @@ def ingest_file(
     file_name = path.relative_to(inbox).as_posix()
     try:
         stat = path.stat()
+        stamp = {"name": file_name, "size": stat.st_size, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns}
         if fetch_all(
             con,
-            """SELECT 1 FROM meta.ingested_files WHERE file_name = $name
-               AND file_size_bytes = $size AND file_mtime_ns = $mtime LIMIT 1""",
-            {"name": file_name, "size": stat.st_size, "mtime": stat.st_mtime_ns},
+            """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
+               AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
+            stamp,
         ):
-            # Recorded under this path with this size and modification time: unchanged, not read.
+            # Recorded under this path with this size, modification and change time: unchanged,
+            # not read. The change time is what catches a same-size file copied in with its old
+            # modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it.
             return FileOutcome(file_name, "skipped")
         data = path.read_bytes()
     except OSError as exc:
@@ -123,11 +126,18 @@ def ingest_file(
         "SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_sha256 = $sha LIMIT 1",
         {"name": file_name, "sha": sha},
     ):
+        # The content recorded under this path (a touched or re-copied file): no new record, but
+        # its new stamp is remembered so that the next run skips it unread again.
+        con.execute(
+            """UPDATE meta.ingested_files SET file_mtime_ns = $mtime, file_ctime_ns = $ctime
+               WHERE file_name = $name AND file_sha256 = $sha""",
+            {"name": file_name, "sha": sha, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns},
+        ).fetchall()
         return FileOutcome(file_name, "skipped")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     record = {
         "sha": sha, "name": file_name, "dataset": dataset.name, "at": now,
-        "size": len(data), "run_id": run_id, "mtime": stat.st_mtime_ns,
+        "size": len(data), "run_id": run_id, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns,
     }
     if fetch_all(
         con,
@@ -165,14 +175,14 @@ def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int
     con.execute(
         """INSERT INTO meta.ingested_files
            (file_sha256, file_name, dataset, status, rows_total, rows_accepted, rows_rejected,
-            error, ingested_at, file_format, file_size_bytes, run_id, file_mtime_ns)
+            error, ingested_at, file_format, file_size_bytes, run_id, file_mtime_ns, file_ctime_ns)
            VALUES ($sha, $name, $dataset, $status, $total, $accepted, $rejected,
-                   $error, $at, $format, $size, $run_id, $mtime)""",
+                   $error, $at, $format, $size, $run_id, $mtime, $ctime)""",
         {
             "sha": r["sha"], "name": r["name"], "dataset": r["dataset"], "status": r["status"],
             "total": counts[0], "accepted": counts[1], "rejected": counts[2],
             "error": r.get("error"), "at": r["at"], "format": r.get("format"),
-            "size": r["size"], "run_id": r["run_id"], "mtime": r["mtime"],
+            "size": r["size"], "run_id": r["run_id"], "mtime": r["mtime"], "ctime": r["ctime"],
         },
     ).fetchall()
 

@@ -17,9 +17,11 @@ CREATE TABLE IF NOT EXISTS meta.ingested_files (
     file_format     VARCHAR,            -- extension: csv | csv-danish | xlsx | parquet
     file_size_bytes BIGINT,
     run_id          VARCHAR,
-    file_mtime_ns   BIGINT              -- with the size, lets a re-run skip an unchanged file unread
+    file_mtime_ns   BIGINT,             -- with the size and the change time, lets a re-run
+    file_ctime_ns   BIGINT              -- skip an unchanged file unread
 );
 ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
+ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS file_ctime_ns BIGINT;
 
 CREATE TABLE IF NOT EXISTS quality.rejected_rows (
     file_sha256  VARCHAR NOT NULL,

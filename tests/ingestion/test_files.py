@@ -146,3 +146,43 @@ def test_same_size_rewrite_is_a_new_delivery(inbox, ingest, query):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     ingest()
     assert query("SELECT firm_name FROM staging.participation") == [("BBBB",)]
+
+
+def test_same_size_copy_with_the_old_modification_time_is_a_new_delivery(inbox, ingest, query):
+    """cp -p, rsync -t and unpacked archives keep a file's modification time; its content still counts."""
+    import os
+
+    _setup_references(inbox)
+    path = inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,AAAA\n")
+    ingest()
+    stat = path.stat()
+    inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,BBBB\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # size and mtime as recorded
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    ingest()
+    assert query("SELECT firm_name FROM staging.participation") == [("BBBB",)]
+    assert query("SELECT count(*) FROM meta.ingested_files WHERE file_name = 'participation/p.csv'") == [(2,)]
+
+
+def test_a_touched_file_is_read_once_and_then_skipped_unread(inbox, ingest, query, monkeypatch):
+    import os
+    import pathlib
+
+    _setup_references(inbox)
+    path = inbox.write("participation/p.csv", HEADER + f"AC1,{CVR_A},2025-02-01,AAAA\n")
+    ingest()
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))  # touched, same bytes
+    reads: list[str] = []
+    original = pathlib.Path.read_bytes
+
+    def counting(self):
+        reads.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
+    ingest()
+    assert reads == ["p.csv"]  # read to compare its content: the same, so no new record
+    assert query("SELECT count(*) FROM meta.ingested_files") == [(3,)]  # grants, activities, p.csv
+    ingest()
+    assert reads == ["p.csv"]  # its new stamp was remembered: not read again

@@ -76,3 +76,22 @@ def test_sensor_triggers_on_changed_content_under_the_same_name(tmp_path):
     (inbox / "grants" / "g.csv").write_text(GRANTS_CSV + "GC9,clean,cluster,1,2025-01-01,2028-12-31,1,\n", encoding="utf-8")
     result, _ = _evaluate(resource, cursor)
     assert isinstance(result, dg.RunRequest)
+
+
+def test_sensor_sees_a_same_size_copy_that_kept_the_old_modification_time(tmp_path):
+    import os
+
+    from pipelines.sensors import find_new_files
+
+    inbox = tmp_path / "inbox"
+    (inbox / "grants").mkdir(parents=True)
+    path = inbox / "grants" / "g.csv"
+    path.write_text(GRANTS_CSV)
+    warehouse = tmp_path / "none.duckdb"  # nothing recorded yet
+    new, cursor = find_new_files(inbox, warehouse, {})
+    assert new == ["grants/g.csv"]
+    assert find_new_files(inbox, warehouse, cursor)[0] == []  # unchanged: nothing new
+    stat = path.stat()
+    path.write_text(GRANTS_CSV.replace("398", "399"))  # same size, other content
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert find_new_files(inbox, warehouse, cursor)[0] == ["grants/g.csv"]

@@ -20,7 +20,7 @@ from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-06-30"
-VOLATILE = {"ingested_at", "_loaded_at", "run_id", "file_mtime_ns"}
+VOLATILE = {"ingested_at", "_loaded_at", "run_id", "file_mtime_ns", "file_ctime_ns"}
 TABLES = [
     "meta.ingested_files", "quality.rejected_rows", "raw.rows", "staging.grants", "staging.activities",
     "staging.participation", "marts.indicators", "marts.flags",
