@@ -123,7 +123,33 @@ def _read_csv(data: bytes) -> RawTable:
         raise UnreadableFile("the file has no header row") from None
     except pl.exceptions.PolarsError as exc:
         raise UnreadableFile(f"the CSV cannot be parsed: {_describe_csv_error(decode_text(data), sep, exc)}") from None
+    frame = _without_blank_lines(frame, data, sep)
     return RawTable(_clean(frame), "csv-danish" if sep == ";" else "csv", decimal_comma=sep == ";")
+
+
+def _without_blank_lines(frame: pl.DataFrame, data: bytes, sep: str) -> pl.DataFrame:
+    """Drop the rows that were blank lines: they are not records.
+
+    Python's ``csv.DictReader``, pandas and DuckDB skip blank lines, and an XLSX sheet's blank rows
+    never reach us either (Polars drops them). Polars' CSV reader returns a blank line as a row of
+    nulls, just like a record of empty fields (``;;;``), which is a record and stays. So only when
+    some row is entirely null is the text read again with the ``csv`` module, which tells the two
+    apart (``[]`` for a blank line) and follows quoted cells across lines as Polars does. When the
+    two readers do not agree on the number of records, every row is kept: nothing is lost.
+    """
+    import csv
+
+    if frame.width == 0 or not frame.select(pl.all_horizontal(pl.all().is_null()).any()).item():
+        return frame
+    try:
+        reader = csv.reader(io.StringIO(decode_text(data).lstrip("\ufeff")), delimiter=sep)
+        next(reader, None)  # the header
+        blank = [record == [] for record in reader]
+    except csv.Error:
+        return frame
+    if len(blank) != frame.height:
+        return frame
+    return frame.filter(~pl.Series(blank, dtype=pl.Boolean))
 
 
 def _parse_csv(data: bytes, sep: str) -> pl.DataFrame:

@@ -154,3 +154,27 @@ def test_quoted_cell_spanning_lines_keeps_record_numbers(inbox, ingest, query):
     assert query("SELECT title FROM staging.activities") == [("Linje 1\nLinje 2",)]
     # A2 is the second data record even though it is on the fourth line of the file.
     assert query("SELECT row_number, reason FROM quality.rejected_rows") == [(2, "unknown_grant")]
+
+
+def test_blank_lines_are_not_records_but_a_record_of_empty_fields_is(inbox, ingest, query):
+    """As for csv.DictReader, pandas, DuckDB and an XLSX sheet's blank rows."""
+    from tests.ingestion.conftest import GRANTS_CSV
+
+    inbox.write("grants/g.csv", GRANTS_CSV)
+    inbox.write(
+        "activities/a.csv",
+        "activity_id;grant_id;title;theme;start_date\r\n"
+        "\r\n"  # blank: not a record
+        'A1;GC1;"Linje 1\r\n\r\nLinje 3";energy;2025-01-01\r\n'  # a blank line inside a quoted cell
+        ";;;;\r\n"  # a record of empty fields: record 2
+        "\r\n"
+        "A2;GC9;x;energy;2025-01-01\r\n"  # record 3
+        "\r\n\r\n",  # trailing blank lines
+    )
+    outcome = ingest()["activities"].files[0]
+    assert (outcome.rows_total, outcome.rows_accepted, outcome.rows_rejected) == (3, 1, 2)
+    assert query("SELECT title FROM staging.activities") == [("Linje 1\r\n\r\nLinje 3",)]
+    assert query(
+        "SELECT row_number, reason FROM quality.rejected_rows ORDER BY row_number"
+    ) == [(2, "missing_required"), (3, "unknown_grant")]
+    assert query("SELECT count(*) FROM raw.rows WHERE file_name = 'activities/a.csv'") == [(3,)]
