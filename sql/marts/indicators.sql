@@ -206,8 +206,9 @@ survey_rows AS (
            NULL, NULL, NULL, 'none'
     FROM intermediate.network_metrics
     UNION ALL
+    -- the share rests on the SME nodes, which are firms: they are its n_firms
     SELECT cluster_id, 'sme_knowledge_ties_share', CAST(survey_year AS VARCHAR),
-           sme_knowledge_ties_share, NULL, NULL, NULL, 'none'
+           sme_knowledge_ties_share, NULL, NULL, n_sme_nodes, 'none'
     FROM intermediate.network_metrics
 ),
 

@@ -37,6 +37,10 @@ def test_network_reversed_and_self_relations(stage) -> None:
     assert r.value(cs, "network_new_ties", "2026") == 3
     # SME nodes A, C, F; with a tie to B (knowledge institution): A, F
     assert r.value(cs, "sme_knowledge_ties_share", "2026") == pytest.approx(2 / 3)
+    # the share rests on the SME nodes (firms); density and new ties rest on organisations
+    assert r[cs, "sme_knowledge_ties_share", "2025"]["n_firms"] == 2
+    assert r[cs, "sme_knowledge_ties_share", "2026"]["n_firms"] == 3
+    assert r[cs, "network_density", "2026"]["n_firms"] is None
     assert (cs, "network_density", "2027") not in r.rows
     assert r[cs, "network_density", "2026"]["status"] == "no_target"
 
