@@ -7,6 +7,8 @@ parsed" to find ``bad_type`` cells, so no parser ever raises on bad input.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 
 DANISH_THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
@@ -31,20 +33,26 @@ def _danish_to_plain(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def number(expr: pl.Expr, decimal_comma: bool) -> pl.Expr:
-    """A finite float. Danish Excel CSV: ``1.234.567,50``; other sources fall back to it."""
-    if decimal_comma:
-        value = _danish_to_plain(expr).cast(pl.Float64, strict=False)
-    else:
-        value = expr.cast(pl.Float64, strict=False).fill_null(
-            _danish_to_plain(expr).cast(pl.Float64, strict=False)
-        )
+NumberStyle = Literal["danish", "plain", "either"]
+
+
+def number(expr: pl.Expr, style: NumberStyle) -> pl.Expr:
+    """A finite float, written as the source writes numbers.
+
+    ``danish`` (Danish Excel CSV): ``1.234.567,50``, ``12,5``; ``plain`` (comma CSV, ``.``
+    decimals as the contract says): ``1234567.5`` only, so that ``"1,200"`` is ``bad_type``
+    rather than silently 1.2 or 1200; ``either`` (text cells of XLSX and Parquet, which carry no
+    dialect): plain first, the Danish form as a fall-back.
+    """
+    plain = expr.cast(pl.Float64, strict=False)
+    danish = _danish_to_plain(expr).cast(pl.Float64, strict=False)
+    value = {"danish": danish, "plain": plain, "either": plain.fill_null(danish)}[style]
     return pl.when(value.is_finite()).then(value)
 
 
-def integer(expr: pl.Expr, decimal_comma: bool) -> pl.Expr:
+def integer(expr: pl.Expr, style: NumberStyle) -> pl.Expr:
     """A whole number (``12``, ``12.0`` from a spreadsheet, ``1.234`` in Danish CSV)."""
-    value = number(expr, decimal_comma)
+    value = number(expr, style)
     return pl.when((value == value.round(0)) & (value.abs() < 2**53)).then(value).cast(pl.Int64)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.ingestion.parsing import NumberStyle
+
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -29,6 +31,13 @@ class RawTable:
     frame: pl.DataFrame  # all pl.String, original header names and cells
     file_format: str  # csv | csv-danish | xlsx | parquet
     decimal_comma: bool  # numbers written the Danish way (1.234,50)
+
+    @property
+    def number_style(self) -> NumberStyle:
+        """How text cells write numbers (see :func:`assets.ingestion.parsing.number`)."""
+        if self.decimal_comma:
+            return "danish"
+        return "plain" if self.file_format == "csv" else "either"
 
 
 def read_table(path: Path, data: bytes | None = None) -> RawTable:

@@ -71,15 +71,15 @@ def _v(name: str) -> str:
     return f"_v_{name}"
 
 
-def _parsed(column: Column, decimal_comma: bool) -> pl.Expr:
+def _parsed(column: Column, number_style: parsing.NumberStyle) -> pl.Expr:
     src = pl.col(_t(column.name))
     match column.kind:
         case "text":
             return src
         case "int":
-            return parsing.integer(src, decimal_comma)
+            return parsing.integer(src, number_style)
         case "number":
-            return parsing.number(src, decimal_comma)
+            return parsing.number(src, number_style)
         case "date":
             return parsing.date(src)
         case "bool":
@@ -216,7 +216,7 @@ def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
     mapping = match_columns(table.frame, dataset)
     frame = table.frame
     parts = [
-        _check_rows(frame.slice(offset, CHUNK_ROWS), offset, mapping, dataset, refs, table.decimal_comma)
+        _check_rows(frame.slice(offset, CHUNK_ROWS), offset, mapping, dataset, refs, table.number_style)
         for offset in range(0, max(frame.height, 1), CHUNK_ROWS)
     ]
     checked = parts[0] if len(parts) == 1 else pl.concat(parts)
@@ -244,7 +244,7 @@ def _check_rows(
     mapping: dict[str, str],
     dataset: Dataset,
     refs: References,
-    decimal_comma: bool,
+    number_style: parsing.NumberStyle,
 ) -> pl.DataFrame:
     """Every rule but duplicate keys, for the rows of ``frame`` (file rows offset+1 ...)."""
     # One lazy query per chunk: Polars then evaluates shared sub-expressions (the parsed value
@@ -259,7 +259,7 @@ def _check_rows(
             for c in dataset.columns
         ),
     )
-    work = work.with_columns([_parsed(c, decimal_comma).alias(_v(c.name)) for c in dataset.columns])
+    work = work.with_columns([_parsed(c, number_style).alias(_v(c.name)) for c in dataset.columns])
     work = work.with_columns(
         [parsing.cvr_check(pl.col(_v(c.name))).alias(f"_ok_{c.name}") for c in dataset.columns if c.kind == "cvr"]
         + [

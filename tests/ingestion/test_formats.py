@@ -178,3 +178,50 @@ def test_blank_lines_are_not_records_but_a_record_of_empty_fields_is(inbox, inge
         "SELECT row_number, reason FROM quality.rejected_rows ORDER BY row_number"
     ) == [(2, "missing_required"), (3, "unknown_grant")]
     assert query("SELECT count(*) FROM raw.rows WHERE file_name = 'activities/a.csv'") == [(3,)]
+
+
+FIRM_HEADER = ["cvr", "year", "employees", "turnover_dkk", "nace_code", "region"]
+
+
+def _firm_cells(query):
+    return query("SELECT cvr, employees, turnover_dkk FROM staging.firms ORDER BY cvr")
+
+
+def test_comma_csv_numbers_use_dot_decimals_only(inbox, ingest, query):
+    """'1,200' in a comma CSV is neither silently 1.2 nor a guessed 1200: it is bad_type."""
+    from tests.ingestion.conftest import CVR_A, CVR_B, CVR_C
+
+    inbox.write(
+        "firms/f.csv",
+        ",".join(FIRM_HEADER) + "\n"
+        f'{CVR_A},2025,"1,200",10,6201,DK01\n'
+        f'{CVR_B},2025,12.5,"12,5",6201,DK01\n'
+        f"{CVR_C},2025,3,1e3,6201,DK01\n",
+    )
+    ingest()
+    assert _firm_cells(query) == [(CVR_C, 3.0, 1000.0)]
+    assert query("SELECT row_number, reason, detail FROM quality.rejected_rows ORDER BY row_number") == [
+        (1, "bad_type", "employees: '1,200' is not a number"),
+        (2, "bad_type", "turnover_dkk: '12,5' is not a number"),
+    ]
+
+
+def test_danish_csv_numbers_and_xlsx_text_cells_in_either_form(inbox, ingest, query):
+    from tests.ingestion.conftest import CVR_A, CVR_B, CVR_C, CVR_D
+
+    inbox.write(
+        "firms/a.csv",
+        ";".join(FIRM_HEADER) + "\n"
+        f"{CVR_A};2025;1.200;1.234.567,50;6201;DK01\n",  # Danish: 1200 and 1234567.5
+    )
+    # XLSX text cells carry no dialect: plain first, the Danish form as a fall-back.
+    inbox.write_xlsx(
+        "firms/b.xlsx",
+        [FIRM_HEADER, [CVR_B, 2025, "12,5", "1.234,5", "6201", "DK01"],
+         [CVR_C, 2025, "12.5", 7, "6201", "DK01"], [CVR_D, 2025, 4, "1234.5", "6201", "DK01"]],
+    )
+    ingest()
+    assert _firm_cells(query) == sorted(
+        [(CVR_A, 1200.0, 1234567.5), (CVR_B, 12.5, 1234.5), (CVR_C, 12.5, 7.0), (CVR_D, 4.0, 1234.5)]
+    )
+    assert query("SELECT count(*) FROM quality.rejected_rows") == [(0,)]
