@@ -57,10 +57,10 @@ class FigureBook:
 
 @dataclass(frozen=True)
 class ReportResult:
-    """What one render produced."""
+    """What one render produced (``latest_path`` is None when a backfill left it alone)."""
 
     path: Path
-    latest_path: Path
+    latest_path: Path | None
     size_bytes: int
     n_figures: int
     flagged_clusters: int
@@ -410,16 +410,30 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def is_newest_reporting_date(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
+    """Whether no later ``as_of`` has been computed in the warehouse.
+
+    ``impact_report.html`` is the report of the newest reporting date: a backfill for an earlier
+    date writes its own dated file and leaves the board's latest report as it is.
+    """
+    newest = con.execute("SELECT max(as_of) FROM marts.indicators").fetchall()[0][0]
+    return newest is None or as_of >= newest
+
+
 def render_report_result(con: duckdb.DuckDBPyConnection, settings: Settings) -> ReportResult:
-    """Render the report for ``settings.as_of`` and write both files; return what was written."""
+    """Render the report for ``settings.as_of``, write it (and "latest" unless a backfill)."""
     started = time.perf_counter()
     data = load_report_data(con, settings.as_of, settings.thresholds.disclosure_min_firms)
     html, n_figures = build_html(data, settings.lang)
     reports = Path(settings.reports)
     dated = reports / f"impact_report_{settings.as_of.isoformat()}.html"
-    latest = reports / "impact_report.html"
+    latest: Path | None = reports / "impact_report.html"
     write_atomic(dated, html)
-    write_atomic(latest, html)
+    if is_newest_reporting_date(con, settings.as_of):
+        write_atomic(latest, html)
+    else:
+        latest = None
+        log.info("%s is a backfill: impact_report.html stays the newest date's report", dated.name)
     size = dated.stat().st_size
     if size > MAX_REPORT_BYTES:
         log.warning("board report is %d bytes, above the %d byte budget", size, MAX_REPORT_BYTES)

@@ -14,7 +14,7 @@ import dagster as dg
 
 from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
 from pipelines.resources import WarehouseResource
-from reports.render import MAX_REPORT_BYTES, render_report_result
+from reports.render import MAX_REPORT_BYTES, is_newest_reporting_date, render_report_result
 
 REPORT_CODE = sorted(p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*") if p.is_file()
                      and p.suffix in (".py", ".j2", ".css", ".js"))
@@ -55,9 +55,11 @@ def impact_report(
                                            "meta.ingested_files", "quality.rejected_rows")],
         )
         previous = stored(con, "report:impact_report")
+        newest = is_newest_reporting_date(con, settings.as_of)
     if previous and previous[0] == fp and dated.exists():
-        # Nothing the report shows has changed: keep the file, make sure "latest" is this one.
-        if not latest.exists() or latest.read_bytes() != dated.read_bytes():
+        # Nothing the report shows has changed: keep the file; "latest" is this one unless a
+        # later reporting date has been computed (a backfill).
+        if newest and (not latest.exists() or latest.read_bytes() != dated.read_bytes()):
             tmp = latest.with_name(f".{latest.name}.copy.tmp")
             shutil.copyfile(dated, tmp)
             os.replace(tmp, latest)
@@ -65,7 +67,7 @@ def impact_report(
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(dated)),
-                "latest_path": dg.MetadataValue.path(str(latest)),
+                "latest_updated": dg.MetadataValue.bool(newest),
                 "size_bytes": dg.MetadataValue.int(dated.stat().st_size),
                 "as_of": dg.MetadataValue.text(settings.as_of.isoformat()),
                 "lang": dg.MetadataValue.text(settings.lang),
@@ -84,7 +86,7 @@ def impact_report(
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
-            "latest_path": dg.MetadataValue.path(str(result.latest_path)),
+            "latest_updated": dg.MetadataValue.bool(result.latest_path is not None),
             "size_bytes": dg.MetadataValue.int(result.size_bytes),
             "n_figures": dg.MetadataValue.int(result.n_figures),
             "flagged_clusters": dg.MetadataValue.int(result.flagged_clusters),

@@ -186,3 +186,25 @@ def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
     assert meta["size_bytes"].value == Path(meta["path"].value).stat().st_size
     assert meta["n_figures"].value > 0
     assert meta["flagged_clusters"].value >= 1
+
+
+def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehouse, tmp_path):
+    from pipelines.config import load_settings
+    from pipelines.warehouse import connect_writer
+    from reports.render import render_report_result
+    from tests.report import fixture_data
+
+    out = tmp_path / "reports"
+    with connect_writer(warehouse) as con:
+        newest = render_report_result(
+            con, load_settings(warehouse=warehouse, reports=out, as_of=fixture_data.AS_OF)
+        )
+        backfill = render_report_result(
+            con, load_settings(warehouse=warehouse, reports=out, as_of=fixture_data.OLD_AS_OF)
+        )
+    assert fixture_data.OLD_AS_OF < fixture_data.AS_OF
+    assert newest.latest_path == out / "impact_report.html"
+    assert backfill.latest_path is None
+    assert backfill.path == out / f"impact_report_{fixture_data.OLD_AS_OF.isoformat()}.html"
+    assert backfill.path.exists()
+    assert (out / "impact_report.html").read_bytes() == newest.path.read_bytes()
