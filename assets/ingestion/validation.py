@@ -8,6 +8,7 @@ unknown_cluster / unknown_grant / unknown_activity -> outcome_without_participat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -46,12 +47,25 @@ class Validated:
         return self.raw.height
 
 
+# How the readers rename a repeated header "cvr": "cvr_duplicated_0" (CSV), "cvr_1" (XLSX).
+_RENAMED_REPEAT = re.compile(r"^(?P<base>.+?)(_duplicated_\d+|_\d+)$")
+
+
 def match_columns(frame: pl.DataFrame, dataset: Dataset) -> dict[str, str]:
-    """Contract column -> delivered header, matched case-insensitively, white space ignored."""
+    """Contract column -> delivered header, matched case-insensitively, white space ignored.
+
+    A contract column that appears twice fails the file (which one holds the data?), also when
+    the reader has already renamed the second one.
+    """
+    contract = {c.name for c in dataset.columns}
+    headers = set(frame.columns)
     by_normal: dict[str, str] = {}
     for header in frame.columns:
         normal = header.strip().lower()
-        if normal in by_normal and normal in {c.name for c in dataset.columns}:
+        repeat = _RENAMED_REPEAT.match(header)
+        if repeat and repeat["base"] in headers and repeat["base"].strip().lower() in contract:
+            normal = repeat["base"].strip().lower()
+        if normal in by_normal and normal in contract:
             raise UnreadableFile(f"column {normal!r} appears twice in the header")
         by_normal.setdefault(normal, header)
     missing = [c for c in dataset.required if c not in by_normal]

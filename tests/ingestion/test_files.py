@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+import pytest
+
+from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 
 HEADER = "activity_id,cvr,participation_date,firm_name\n"
 
@@ -186,3 +188,30 @@ def test_a_touched_file_is_read_once_and_then_skipped_unread(inbox, ingest, quer
     assert query("SELECT count(*) FROM meta.ingested_files") == [(3,)]  # grants, activities, p.csv
     ingest()
     assert reads == ["p.csv"]  # its new stamp was remembered: not read again
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_contract_column_named_twice_fails_the_file(inbox, ingest, query, kind):
+    """The readers rename a repeated header (cvr_duplicated_0 in CSV, cvr_1 in XLSX): still twice."""
+    _setup_references(inbox)
+    header = ["activity_id", "cvr", "participation_date", "cvr"]
+    row = ["AC1", CVR_A, "2025-02-01", CVR_B]
+    if kind == "csv":
+        inbox.write("participation/p.csv", ",".join(header) + "\n" + ",".join(row) + "\n")
+    else:
+        inbox.write_xlsx("participation/p.xlsx", [header, row])
+    ingest()
+    (status, error) = query("SELECT status, error FROM meta.ingested_files WHERE dataset = 'participation'")[0]
+    assert status == "failed"
+    assert "'cvr' appears twice in the header" in error
+    assert query("SELECT count(*) FROM staging.participation") == [(0,)]
+
+
+def test_an_extra_column_named_twice_is_kept_and_harmless(inbox, ingest, query):
+    _setup_references(inbox)
+    inbox.write(
+        "participation/p.csv",
+        f"activity_id,cvr,participation_date,note,note\nAC1,{CVR_A},2025-02-01,a,b\n",
+    )
+    ingest()
+    assert query("SELECT count(*) FROM staging.participation") == [(1,)]
