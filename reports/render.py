@@ -131,12 +131,23 @@ def _flag_view(flag: Flag, data: ReportData, fmt: Formatter) -> dict[str, Any]:
         "severity_label": fmt.severity(flag.severity),
         "css": "critical" if flag.severity == "ERROR" else "behind",
         "text": flag_sentence(flag, data, fmt),
-        # The pipeline's own message may quote the figure: hidden when the figure is suppressed;
-        # for data-quality flags it is already the main text.
-        "detail": ""
-        if flag.suppressed or (flag.indicator not in INDICATOR_KIND and not fmt.dq(flag.indicator))
-        else flag.message,
+        "detail": _flag_detail(flag, fmt),
     }
+
+
+def _flag_detail(flag: Flag, fmt: Formatter) -> str:
+    """The pipeline's own message (``marts.flags``, in English) under the sentence, where it adds.
+
+    Hidden when the figure is suppressed (it may quote it); not repeated where it is already the
+    main text (an unknown data-quality code); and for an indicator flag only in the English
+    report, where the sentence in the report's language already gives the value and the target.
+    A known data-quality flag keeps it: its specifics (counts, codes) are only there.
+    """
+    if flag.suppressed:
+        return ""
+    if flag.indicator in INDICATOR_KIND:
+        return flag.message if fmt.lang == "en" else ""
+    return flag.message if fmt.dq(flag.indicator) else ""
 
 
 def _kpi(fmt: Formatter, data: ReportData, cluster_id: str, code: str, fallback: float) -> dict[str, Any]:

@@ -208,3 +208,31 @@ def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehous
     assert backfill.path == out / f"impact_report_{fixture_data.OLD_AS_OF.isoformat()}.html"
     assert backfill.path.exists()
     assert (out / "impact_report.html").read_bytes() == newest.path.read_bytes()
+
+
+def test_the_danish_report_does_not_repeat_an_indicator_flag_in_english(warehouse, tmp_path):
+    """The Danish sentence gives the value and target; the English message shows in English only."""
+    from pipelines.warehouse import connect_writer
+    from reports.render import render_report_result
+    from tests.report import fixture_data
+    from tests.report.conftest import settings_for
+
+    with connect_writer(warehouse) as con:
+        con.execute(
+            "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES "
+            "('clean', 'dq_unknown_theme', 'to_date', 'WARN', 'Clean: 2 activities with unknown theme codes (quantum)', ?)",
+            [fixture_data.AS_OF],
+        ).fetchall()
+        english_status = con.execute(
+            "SELECT message FROM marts.flags WHERE as_of = ? AND indicator = 'liquidity_months' LIMIT 1",
+            [fixture_data.AS_OF],
+        ).fetchall()[0][0]
+        html = {
+            lang: render_report_result(con, settings_for(warehouse, tmp_path / lang, lang)).path.read_text(
+                encoding="utf-8"
+            )
+            for lang in ("da", "en")
+        }
+    assert english_status not in html["da"] and english_status in html["en"]
+    for lang in ("da", "en"):  # a data-quality flag's specifics are only in its message
+        assert "2 activities with unknown theme codes (quantum)" in html[lang]
