@@ -67,6 +67,7 @@ def impact_report(
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(dated)),
+                "latest_path": dg.MetadataValue.path(str(latest)),
                 "latest_updated": dg.MetadataValue.bool(newest),
                 "size_bytes": dg.MetadataValue.int(dated.stat().st_size),
                 "as_of": dg.MetadataValue.text(settings.as_of.isoformat()),
@@ -86,6 +87,7 @@ def impact_report(
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
+            "latest_path": dg.MetadataValue.path(str(latest)),
             "latest_updated": dg.MetadataValue.bool(result.latest_path is not None),
             "size_bytes": dg.MetadataValue.int(result.size_bytes),
             "n_figures": dg.MetadataValue.int(result.n_figures),
