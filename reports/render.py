@@ -94,7 +94,8 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
     """A flag in plain language, built from the indicator row it points at where there is one."""
     row = data.get(flag.cluster_id, flag.indicator, flag.period)
     if flag.indicator not in INDICATOR_KIND and not flag.suppressed:
-        # A data-quality flag: a known code in plain language (the message follows as detail),
+        # A data-quality flag: a known code in plain language (the English report adds the
+        # message as detail),
         # else the pipeline's message itself.
         known = fmt.dq(flag.indicator)
         if known:
@@ -136,17 +137,18 @@ def _flag_view(flag: Flag, data: ReportData, fmt: Formatter) -> dict[str, Any]:
 
 
 def _flag_detail(flag: Flag, fmt: Formatter) -> str:
-    """The pipeline's own message (``marts.flags``, in English) under the sentence, where it adds.
+    """The pipeline's own message (``marts.flags``, in English) under the sentence: English only.
 
-    Hidden when the figure is suppressed (it may quote it); not repeated where it is already the
-    main text (an unknown data-quality code); and for an indicator flag only in the English
-    report, where the sentence in the report's language already gives the value and the target.
-    A known data-quality flag keeps it: its specifics (counts, codes) are only there.
+    The Danish report (the default, "in Danish") gives every known flag as a Danish sentence and
+    does not repeat the English message; the analysts have it in ``marts.flags``. That also keeps
+    the firm counts of data-quality messages ("2 of 20 firms ...") out of the board's report. Never
+    shown when the figure is suppressed (the message may quote it), nor where it is already the
+    main text (an unknown data-quality code).
     """
-    if flag.suppressed:
+    if flag.suppressed or fmt.lang != "en":
         return ""
     if flag.indicator in INDICATOR_KIND:
-        return flag.message if fmt.lang == "en" else ""
+        return flag.message
     return flag.message if fmt.dq(flag.indicator) else ""
 
 

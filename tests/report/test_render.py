@@ -210,8 +210,8 @@ def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehous
     assert (out / "impact_report.html").read_bytes() == newest.path.read_bytes()
 
 
-def test_the_danish_report_does_not_repeat_an_indicator_flag_in_english(warehouse, tmp_path):
-    """The Danish sentence gives the value and target; the English message shows in English only."""
+def test_the_danish_report_does_not_repeat_the_pipelines_english_flag_messages(warehouse, tmp_path):
+    """Danish sentences only; the English messages (with their firm counts) in the English report."""
     from pipelines.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
@@ -234,5 +234,6 @@ def test_the_danish_report_does_not_repeat_an_indicator_flag_in_english(warehous
             for lang in ("da", "en")
         }
     assert english_status not in html["da"] and english_status in html["en"]
-    for lang in ("da", "en"):  # a data-quality flag's specifics are only in its message
-        assert "2 activities with unknown theme codes (quantum)" in html[lang]
+    dq_message = "2 activities with unknown theme codes (quantum)"
+    assert dq_message not in html["da"] and dq_message in html["en"]
+    assert "Aktiviteter med ukendte temakoder er talt med som" in html["da"]  # its Danish sentence
