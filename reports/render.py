@@ -95,8 +95,7 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
     row = data.get(flag.cluster_id, flag.indicator, flag.period)
     if flag.indicator not in INDICATOR_KIND and not flag.suppressed:
         # A data-quality flag: a known code in plain language (the English report adds the
-        # message as detail),
-        # else the pipeline's message itself.
+        # message as detail), else the pipeline's message itself.
         known = fmt.dq(flag.indicator)
         if known:
             return f"{known} ({fmt.period(flag.period)})." if flag.period.isdigit() else f"{known}."
