@@ -245,3 +245,13 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: 
         failed_files=failed_files,
         rejected=rejected,
     )
+
+
+def is_newest_reporting_date(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
+    """Whether no later ``as_of`` has been computed in the warehouse.
+
+    ``impact_report.html`` is the report of the newest reporting date: a backfill for an earlier
+    date writes its own dated file and leaves the board's latest report as it is.
+    """
+    newest = fetch_all(con, "SELECT max(as_of) FROM marts.indicators")[0][0]
+    return newest is None or as_of >= newest

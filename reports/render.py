@@ -32,7 +32,7 @@ from pipelines.config import (
 )
 from pipelines.faults import fault_point
 from reports import figures as F
-from reports.data import Flag, Indicator, ReportData, load_report_data
+from reports.data import Flag, Indicator, ReportData, is_newest_reporting_date, load_report_data
 from reports.i18n import INDICATOR_KIND, Formatter
 
 log = logging.getLogger(__name__)
@@ -420,16 +420,6 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def is_newest_reporting_date(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
-    """Whether no later ``as_of`` has been computed in the warehouse.
-
-    ``impact_report.html`` is the report of the newest reporting date: a backfill for an earlier
-    date writes its own dated file and leaves the board's latest report as it is.
-    """
-    newest = con.execute("SELECT max(as_of) FROM marts.indicators").fetchall()[0][0]
-    return newest is None or as_of >= newest
 
 
 def render_report_result(con: duckdb.DuckDBPyConnection, settings: Settings) -> ReportResult:

@@ -14,7 +14,8 @@ import dagster as dg
 
 from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
 from pipelines.resources import WarehouseResource
-from reports.render import MAX_REPORT_BYTES, is_newest_reporting_date, render_report_result
+from reports.data import is_newest_reporting_date
+from reports.render import MAX_REPORT_BYTES, render_report_result
 
 REPORT_CODE = sorted(p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*") if p.is_file()
                      and p.suffix in (".py", ".j2", ".css", ".js"))
