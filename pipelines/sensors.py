@@ -13,15 +13,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.ingestion.loader import all_inbox_files
+from assets.ingestion.loader import all_inbox_files, file_stamp
 from pipelines.jobs import inbox_job
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect_reader, fetch_all
 
 
 def _fingerprint(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+    stamp = file_stamp(path)
+    return f"{stamp['size']}:{stamp['mtime']}:{stamp['ctime']}"
 
 
 def _sha256(path: Path) -> str:

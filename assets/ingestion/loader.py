@@ -69,6 +69,17 @@ def all_inbox_files(inbox: Path) -> list[Path]:
     return [p for dataset in INGESTION_ORDER for p in inbox_files(inbox, dataset)]
 
 
+def file_stamp(path: Path) -> dict[str, int]:
+    """What says a file is unchanged without reading it: size, modification and change time (ns).
+
+    The change time catches a same-size file copied in with its old modification time kept
+    (cp -p, rsync -t, an unpacked archive): the file system sets it, nobody can set it by hand.
+    Ingestion and the inbox sensor compare the same stamp.
+    """
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns}
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -105,13 +116,12 @@ def ingest_file(
 ) -> FileOutcome:
     file_name = path.relative_to(inbox).as_posix()
     try:
-        stat = path.stat()
-        stamp = {"name": file_name, "size": stat.st_size, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns}
+        stamp = file_stamp(path)
         if fetch_all(
             con,
             """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
                AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
-            stamp,
+            {"name": file_name, **stamp},
         ):
             # Recorded under this path with this size, modification and change time: unchanged,
             # not read. The change time is what catches a same-size file copied in with its old
@@ -131,13 +141,13 @@ def ingest_file(
         con.execute(
             """UPDATE meta.ingested_files SET file_mtime_ns = $mtime, file_ctime_ns = $ctime
                WHERE file_name = $name AND file_sha256 = $sha""",
-            {"name": file_name, "sha": sha, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns},
+            {"name": file_name, "sha": sha, "mtime": stamp["mtime"], "ctime": stamp["ctime"]},
         ).fetchall()
         return FileOutcome(file_name, "skipped")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     record = {
         "sha": sha, "name": file_name, "dataset": dataset.name, "at": now,
-        "size": len(data), "run_id": run_id, "mtime": stat.st_mtime_ns, "ctime": stat.st_ctime_ns,
+        "size": len(data), "run_id": run_id, "mtime": stamp["mtime"], "ctime": stamp["ctime"],
     }
     if fetch_all(
         con,
