@@ -6,9 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from assets.ingestion.contract import INGESTION_ORDER
 from assets.ingestion.loader import ingest_dataset
-from pipelines.warehouse import connect_writer
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.warehouse import connect_writer
 
 
 def main(inbox: Path, warehouse: Path) -> None:

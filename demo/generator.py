@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from assets.ingestion.contract import INGESTION_ORDER
+from pipelines.core.contract import INGESTION_ORDER
 
 from . import cvr as cvrmod
 from . import writers

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from assets.ingestion.contract import THEMES
-from pipelines.config import (
+from pipelines.core.config import (
     BOARD_DECISION_CSV,
     NATIONAL_TARGET_SMES_COLLECTIVE,
     NATIONAL_TARGET_SMES_CONCEPTS,
 )
+from pipelines.core.contract import THEMES
 
 from . import vocab
 

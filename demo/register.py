@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from assets.ingestion.contract import REGIONS
+from pipelines.core.contract import REGIONS
 
 from . import vocab
 

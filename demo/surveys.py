@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from assets.ingestion.contract import THEMES
+from pipelines.core.contract import THEMES
 
 from . import vocab
 from .programme import Cluster, largest_remainder

@@ -7,7 +7,7 @@ rows) fall back to neutral defaults, so the generator works on any granted list.
 
 from __future__ import annotations
 
-from assets.ingestion.contract import THEMES
+from pipelines.core.contract import THEMES
 
 # --- the story -----------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.core.config import PROJECT_ROOT, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingestion import definitions as ingestion
-from assets.marts import definitions as marts
+from assets.models import definitions as marts
 from assets.report import definitions as report
+from pipelines.core.resources import WarehouseResource
 from pipelines.jobs import inbox_job, nightly_job
-from pipelines.resources import WarehouseResource
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import inbox_sensor
 from quality import definitions as quality

@@ -8,10 +8,10 @@ import sys
 
 import dagster as dg
 
-from pipelines.config import Settings
+from pipelines.core.config import Settings
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_reader, fetch_all
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

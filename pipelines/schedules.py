@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.config import TIMEZONE
+from pipelines.core.config import TIMEZONE
 from pipelines.jobs import nightly_job
 
 NIGHTLY_CRON = "0 2 * * *"

@@ -14,9 +14,9 @@ import dagster as dg
 import duckdb
 
 from assets.ingestion.loader import all_inbox_files, file_stamp
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.jobs import inbox_job
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_reader, fetch_all
 
 
 def _fingerprint(path: Path) -> str:

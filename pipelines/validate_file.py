@@ -7,12 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingestion.contract import DATASETS
 from assets.ingestion.loader import load_references
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, validate
-from pipelines.config import load_settings
-from pipelines.warehouse import connect_reader, fetch_all
+from pipelines.core.config import load_settings
+from pipelines.core.contract import DATASETS
+from pipelines.core.warehouse import connect_reader, fetch_all
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -28,7 +28,7 @@ def _references(dataset_name: str, warehouse: Path) -> tuple[References, str | N
     else:
         note = f"no warehouse at {warehouse}"
     with duckdb.connect() as con:
-        from pipelines.warehouse import load_reference
+        from pipelines.core.warehouse import load_reference
 
         con.execute("CREATE SCHEMA reference").fetchall()
         load_reference(con)

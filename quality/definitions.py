@@ -23,8 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.ingestion.contract import INGESTION_ORDER, UPSTREAM
-from pipelines.build_state import (
+from pipelines.core.build_state import (
     fingerprint,
     result_from_json,
     result_to_json,
@@ -33,7 +32,8 @@ from pipelines.build_state import (
     table_state,
     upstream_fingerprints,
 )
-from pipelines.resources import WarehouseResource
+from pipelines.core.contract import INGESTION_ORDER, UPSTREAM
+from pipelines.core.resources import WarehouseResource
 from quality.ingestion import ingestion_health
 from quality.marts import (
     FAMILIES,
@@ -43,7 +43,7 @@ from quality.marts import (
     flags_integrity,
     indicators_integrity,
 )
-from quality.report import SuiteReport, check_result
+from quality.results import SuiteReport, check_result
 from quality.staging import validate_staging_table
 
 INDICATORS_KEY = dg.AssetKey(["marts", "indicators"])

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from assets.ingestion.contract import INGESTION_ORDER
-from pipelines.metadata import md_table
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.metadata import md_table
 from quality.gx_runner import validate_frame
-from quality.report import SuiteReport
+from quality.results import SuiteReport
 from quality.rules import Rule
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from pipelines.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
-from pipelines.metadata import md_table
+from pipelines.core.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
+from pipelines.core.metadata import md_table
 from quality.gx_runner import Expectation, expectations, validate_frame
-from quality.report import SuiteReport, offending_rows
+from quality.results import SuiteReport, offending_rows
 from quality.rules import GRANTED_CLUSTERS_SQL, Rule
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ check hands to GX; :meth:`Rule.violation_sql` is the same rule as a row-level SQ
 the staging checks use to count violations over the whole table in DuckDB and to pick the
 offending rows that make up the compact frame GX validates (see :mod:`quality.staging`).
 
-The staging suites are derived from :mod:`assets.ingestion.contract` by :func:`staging_rules`;
+The staging suites are derived from :mod:`pipelines.core.contract` by :func:`staging_rules`;
 nothing of the contract is re-typed here.
 """
 
@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import duckdb
 
-from assets.ingestion.contract import DATASETS, THEMES, Dataset
-from pipelines.config import Thresholds
-from pipelines.warehouse import fetch_all
+from pipelines.core.config import Thresholds
+from pipelines.core.contract import DATASETS, THEMES, Dataset
+from pipelines.core.warehouse import fetch_all
 from quality.gx_runner import Expectation, expectations
 
 RuleKind = Literal["not_null", "between", "in_set", "regex", "pair_greater", "unique", "row_count"]

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from assets.ingestion.contract import DATASETS
-from pipelines.config import Thresholds
-from pipelines.warehouse import fetch_all
+from pipelines.core.config import Thresholds
+from pipelines.core.contract import DATASETS
+from pipelines.core.warehouse import fetch_all
 from quality.gx_runner import Expectation, ExpectationOutcome, expectations, validate_frame
-from quality.report import SuiteReport, offending_rows
+from quality.results import SuiteReport, offending_rows
 from quality.rules import HELPER_COLUMNS, Rule, quote_ident, split_rules, staging_rules
 
 if TYPE_CHECKING:

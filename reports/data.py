@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all
 
 FUNDING_COLUMNS: tuple[str, ...] = (
     "membership_fees_dkk",

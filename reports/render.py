@@ -23,14 +23,14 @@ import duckdb
 import jinja2
 from plotly.offline import get_plotlyjs
 
-from pipelines.config import (
+from pipelines.core.config import (
     EXPECTED_TURNOVER_EFFECT,
     NATIONAL_TARGET_SMES_COLLECTIVE,
     NATIONAL_TARGET_SMES_CONCEPTS,
     TIMEZONE,
     Settings,
 )
-from pipelines.faults import fault_point
+from pipelines.core.faults import fault_point
 from reports import figures as F
 from reports.data import Flag, Indicator, ReportData, is_newest_reporting_date, load_report_data
 from reports.i18n import INDICATOR_KIND, Formatter

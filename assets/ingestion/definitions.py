@@ -3,10 +3,10 @@
 
 import dagster as dg
 
-from assets.ingestion.contract import DATASETS, INGESTION_ORDER, UPSTREAM
 from assets.ingestion.loader import DatasetOutcome, ingest_dataset
-from pipelines.metadata import table_metadata
-from pipelines.resources import WarehouseResource
+from pipelines.core.contract import DATASETS, INGESTION_ORDER, UPSTREAM
+from pipelines.core.metadata import table_metadata
+from pipelines.core.resources import WarehouseResource
 
 OWNERS = ["team:impact-model"]
 

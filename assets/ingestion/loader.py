@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.ingestion.contract import DATASETS, INGESTION_ORDER, Dataset
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
-from pipelines.faults import fault_point
-from pipelines.warehouse import fetch_all, fetch_pl
+from pipelines.core.contract import DATASETS, INGESTION_ORDER, Dataset
+from pipelines.core.faults import fault_point
+from pipelines.core.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
 SCAN_BATCH_ROWS = 122_880  # DuckDB's row-group size

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from assets.ingestion import parsing
-from assets.ingestion.contract import THEMES, Column, Dataset
 from assets.ingestion.readers import RawTable, UnreadableFile
+from pipelines.core.contract import THEMES, Column, Dataset
 
 ROW = "_row_number"
 RAW = "_raw"

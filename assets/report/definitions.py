@@ -12,8 +12,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
-from pipelines.resources import WarehouseResource
+from pipelines.core.build_state import (
+    fingerprint,
+    store,
+    stored,
+    table_state,
+    upstream_fingerprints,
+)
+from pipelines.core.resources import WarehouseResource
 from reports.data import is_newest_reporting_date
 from reports.render import MAX_REPORT_BYTES, render_report_result
 

@@ -19,7 +19,7 @@ import pytest
 from stdnum.dk import cvr as stdcvr
 
 from demo.generator import DATASET_FOLDERS, PLANTED_TURNOVER_EFFECT, build_demo, write_demo_inbox
-from pipelines.config import BOARD_DECISION_CSV
+from pipelines.core.config import BOARD_DECISION_CSV
 from tests.demo import reference
 
 AS_OF = dt.date(2026, 11, 23)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from demo.generator import PLANTED_TURNOVER_EFFECT, write_demo_inbox
-from pipelines.config import load_settings
+from pipelines.core.config import load_settings
 from pipelines.runner import run_pipeline
 
 GRANTED = 11

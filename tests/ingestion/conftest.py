@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.ingestion.contract import INGESTION_ORDER
 from assets.ingestion.loader import ingest_dataset
-from pipelines.warehouse import connect_writer, fetch_all
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.warehouse import connect_writer, fetch_all
 
 # Valid CVR numbers (modulus-11 checked by hand: e.g. 13585628 ->
 # 1*2+3*7+5*6+8*5+5*4+6*3+2*2+8*1 = 2+21+30+40+20+18+4+8 = 143 = 13*11).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingestion.definitions import staging_assets
-from pipelines.resources import WarehouseResource
+from pipelines.core.resources import WarehouseResource
 from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from marts_helpers import Stage
 
-from pipelines.warehouse import connect_writer
+from pipelines.core.warehouse import connect_writer
 
 
 @pytest.fixture

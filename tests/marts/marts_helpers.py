@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
-from assets.marts.models import run_all
-from pipelines.config import Thresholds
-from pipelines.warehouse import fetch_all
+from assets.models.models import run_all
+from pipelines.core.config import Thresholds
+from pipelines.core.warehouse import fetch_all
 
 D = dt.date.fromisoformat
 LINEAGE = {

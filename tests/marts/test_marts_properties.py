@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marts_helpers import Stage
 
-from assets.ingestion.contract import INGESTION_ORDER
-from assets.marts.definitions import defs, indicator_assets
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import ensure_schema, fetch_all
+from assets.models.definitions import defs, indicator_assets
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import ensure_schema, fetch_all
 
 CLUSTERS = ("odense-robotics", "censec", "clean")
 DAYS = st.integers(min_value=0, max_value=4 * 365)

@@ -6,9 +6,9 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.core.resources import WarehouseResource
 from pipelines.definitions import build_definitions
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from pipelines.resources import WarehouseResource
 from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 
 

@@ -7,12 +7,12 @@ import json
 
 import dagster as dg
 
-from assets.ingestion.contract import INGESTION_ORDER
 from assets.ingestion.loader import ingest_dataset
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_writer
 from pipelines.definitions import defs
-from pipelines.resources import WarehouseResource
 from pipelines.sensors import inbox_sensor
-from pipelines.warehouse import connect_writer
 from tests.ingestion.conftest import GRANTS_CSV
 
 

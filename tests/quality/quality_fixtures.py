@@ -15,9 +15,9 @@ from typing import Any
 
 import dagster as dg
 
-from assets.ingestion.contract import INGESTION_ORDER, UPSTREAM
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_writer, fetch_all
+from pipelines.core.contract import INGESTION_ORDER, UPSTREAM
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_writer, fetch_all
 
 AS_OF = dt.date(2026, 6, 30)
 Rows = list[dict[str, Any]]

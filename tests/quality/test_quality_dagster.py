@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from quality_fixtures import clean_fixture, copy_fixture, evaluations, ingested_file, run
 
-from assets.ingestion.contract import INGESTION_ORDER
+from pipelines.core.contract import INGESTION_ORDER
 from quality.definitions import ALL_CHECKS, STAGING_CHECKS, defs, ingestion_health_check
 
 

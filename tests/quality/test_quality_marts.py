@@ -17,10 +17,10 @@ from quality_fixtures import (
     write_fixture,
 )
 
-from pipelines.warehouse import connect_writer
+from pipelines.core.warehouse import connect_writer
 from quality.definitions import MARTS_CHECKS
 from quality.marts import board_reconciliation, flags_integrity, indicators_integrity
-from quality.report import SuiteReport
+from quality.results import SuiteReport
 
 
 def _failed(path: Path, fx: dict, fn) -> set[str]:  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from quality_fixtures import Fixture, clean_fixture, copy_fixture, write_fixture
 
-from assets.ingestion.contract import INGESTION_ORDER
-from pipelines.warehouse import connect_writer
-from quality.report import SuiteReport
+from pipelines.core.contract import INGESTION_ORDER
+from pipelines.core.warehouse import connect_writer
+from quality.results import SuiteReport
 from quality.staging import ScaleOptions, validate_staging_table
 
 FULL = ScaleOptions()

@@ -8,9 +8,9 @@ import polars as pl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assets.ingestion.contract import DATASETS
 from assets.ingestion.readers import RawTable, UnreadableFile, read_table
 from assets.ingestion.validation import References, validate
+from pipelines.core.contract import DATASETS
 
 REFS = References(
     clusters={"clean", "censec"},

@@ -1,7 +1,7 @@
 """A run killed by SIGKILL at any point leaves the warehouse as before or after that run.
 
 Each test really kills a subprocess running `impact run` at a chosen point (the
-IMPACT_TEST_KILL_AT hook in pipelines/faults.py), checks the published warehouse and report,
+IMPACT_TEST_KILL_AT hook in pipelines/core/faults.py), checks the published warehouse and report,
 re-runs, and compares every published table with a clean run's (timestamps and run ids aside).
 """
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import Settings, load_settings
-from pipelines.warehouse import connect_writer
+from pipelines.core.config import Settings, load_settings
+from pipelines.core.warehouse import connect_writer
 from reports import render_report
 from tests.report import fixture_data
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import connect_writer
+from pipelines.core.warehouse import connect_writer
 
 AS_OF = dt.date(2026, 11, 30)
 OLD_AS_OF = dt.date(2026, 6, 30)

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_writer
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_writer
 from reports import render_report, render_report_result
 from reports.render import MAX_REPORT_BYTES
 from tests.report import fixture_data as fx
@@ -189,8 +189,8 @@ def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
 
 
 def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehouse, tmp_path):
-    from pipelines.config import load_settings
-    from pipelines.warehouse import connect_writer
+    from pipelines.core.config import load_settings
+    from pipelines.core.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
 
@@ -212,7 +212,7 @@ def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehous
 
 def test_the_danish_report_does_not_repeat_the_pipelines_english_flag_messages(warehouse, tmp_path):
     """Danish sentences only; the English messages (with their firm counts) in the English report."""
-    from pipelines.warehouse import connect_writer
+    from pipelines.core.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
     from tests.report.conftest import settings_for

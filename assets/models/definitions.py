@@ -1,7 +1,7 @@
 """Dagster assets of the indicator layer: intermediate models, marts.indicators, marts.flags.
 
 Every asset runs one SQL file of ``sql/marts/`` on the warehouse (resource ``warehouse``) for the
-run's ``as_of``, binding ``$as_of`` and the thresholds of :class:`pipelines.config.Thresholds`.
+run's ``as_of``, binding ``$as_of`` and the thresholds of :class:`pipelines.core.config.Thresholds`.
 They depend on the staging assets ``["staging", <dataset>]`` defined by the ingestion layer.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from assets.marts.models import (
+from assets.models.models import (
     ALL_MODELS,
     FLAGS_MODEL,
     INDICATORS_MODEL,
@@ -18,10 +18,16 @@ from assets.marts.models import (
     model_params,
     run_model,
 )
-from pipelines.build_state import fingerprint, store, stored, table_state, upstream_fingerprints
-from pipelines.metadata import markdown_preview, md_table
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import fetch_all, sql_text
+from pipelines.core.build_state import (
+    fingerprint,
+    store,
+    stored,
+    table_state,
+    upstream_fingerprints,
+)
+from pipelines.core.metadata import markdown_preview, md_table
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import fetch_all, sql_text
 
 OWNERS = ["team:impact-model"]
 GROUP = "indicators"

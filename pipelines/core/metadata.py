@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from pipelines.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all
 
 PREVIEW_ROWS = 10
 MAX_CELL_CHARS = 60

@@ -1,8 +1,8 @@
 """The indicator models: which SQL file builds which tables, and how to run them.
 
 Each model is one file in ``sql/marts/``; its statements are set-based DuckDB SQL with ``$as_of``
-and the :class:`~pipelines.config.Thresholds` bound as named parameters (never pasted into the
-text). The Dagster assets in :mod:`assets.marts.definitions` run one model each; tests and ad-hoc
+and the :class:`~pipelines.core.config.Thresholds` bound as named parameters (never pasted into the
+text). The Dagster assets in :mod:`assets.models.definitions` run one model each; tests and ad-hoc
 scripts can run the whole chain with :func:`run_all`.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines.config import Thresholds
-from pipelines.faults import fault_point
-from pipelines.warehouse import execute_script, sql_text
+from pipelines.core.config import Thresholds
+from pipelines.core.faults import fault_point
+from pipelines.core.warehouse import execute_script, sql_text
 
 
 @dataclass(frozen=True)

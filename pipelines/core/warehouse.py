@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.config import BOARD_DECISION_CSV, SQL_DIR
+from pipelines.core.config import BOARD_DECISION_CSV, SQL_DIR
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "768MB")
 SCHEMAS = ("meta", "reference", "raw", "staging", "quality", "intermediate", "marts")

@@ -1,6 +1,6 @@
 """Time the staging checks on a national-size synthetic firm register.
 
-``uv run python -m quality.benchmark [--rows 2400000] [--broken]`` builds ``staging.firms`` with
+``.venv/bin/python bench/gx_checks.py [--rows 2400000] [--broken]`` builds ``staging.firms`` with
 that many rows (400,000 firms x 6 years by default) in a temporary DuckDB, then times the GX
 import and the firm register's checks, as plain functions and inside ``dg.materialize``.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect_writer
+from pipelines.core.resources import WarehouseResource
+from pipelines.core.warehouse import connect_writer
 
 
 def build_register(warehouse: Path, rows: int, broken: bool) -> float:

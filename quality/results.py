@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from pipelines.metadata import md_cell, md_table
+from pipelines.core.metadata import md_cell, md_table
 from quality.gx_runner import ExpectationOutcome
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from pipelines.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all
 
 _TIME_COLUMNS = ("_loaded_at", "ingested_at")
 

@@ -10,16 +10,16 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines.config import Settings, load_settings
-from pipelines.publish import discard_shadow, prepare_shadow, publish_shadow
-from pipelines.warehouse import connect_writer, exclusive_lock, lock_path_for
+from pipelines.core.config import Settings, load_settings
+from pipelines.core.publish import discard_shadow, prepare_shadow, publish_shadow
+from pipelines.core.warehouse import connect_writer, exclusive_lock, lock_path_for
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """Where the run reads and writes, and for which reporting date.
 
     Empty strings mean "resolve from IMPACT_* environment variables, else the defaults"
-    (see :func:`pipelines.config.load_settings`), so that ``dagster dev`` and ``impact run``
+    (see :func:`pipelines.core.config.load_settings`), so that ``dagster dev`` and ``impact run``
     resolve the same way.
 
     Every run (``impact run``, the schedule, the sensor, a materialisation from the UI) holds the

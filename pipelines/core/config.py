@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 REFERENCE_DIR = PROJECT_ROOT / "reference"
 BOARD_DECISION_CSV = REFERENCE_DIR / "board_decision_2025.csv"
