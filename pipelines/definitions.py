@@ -1,7 +1,8 @@
 """The one entry point of the Dagster code location (``dagster dev`` and ``impact run``).
 
-Each domain owns its own ``Definitions`` (ingestion, indicators, quality, report) beside its code;
-they are merged here with the jobs, the schedule, the sensor and the resources.
+Each domain owns its own ``Definitions`` beside its code (reference data, ingestion, the SQL
+models, the report, the data checks); they are merged here with the jobs, the schedule, the
+sensor and the resources.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingestion import definitions as ingestion
-from assets.models import definitions as marts
+from assets.models import definitions as models
+from assets.reference import definitions as reference
 from assets.report import definitions as report
 from pipelines.core.resources import WarehouseResource
 from pipelines.jobs import inbox_job, nightly_job
@@ -21,8 +23,9 @@ from quality import definitions as quality
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
     """All definitions, with the warehouse resource given (the CLI) or from the environment."""
     return dg.Definitions.merge(
+        reference.defs,
         ingestion.defs,
-        marts.defs,
+        models.defs,
         report.defs,
         quality.defs,
         dg.Definitions(

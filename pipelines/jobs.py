@@ -19,7 +19,7 @@ nightly_job = dg.define_asset_job(
 
 inbox_job = dg.define_asset_job(
     INBOX_JOB_NAME,
-    selection=dg.AssetSelection.groups("ingestion", "indicators"),
+    selection=dg.AssetSelection.groups("staging", "intermediate", "marts"),
     description="Ingest newly delivered files and refresh the indicators (no report).",
     executor_def=dg.in_process_executor,
     tags={"impact/trigger": "inbox"},

@@ -1,6 +1,7 @@
 """Dagster asset checks for data quality; ``defs`` is merged into the project's Definitions.
 
-Checks (all read the warehouse through the ``warehouse`` resource, a ``WarehouseResource``):
+Checks (all read the warehouse through the ``warehouse`` resource, a ``WarehouseResource``, and
+all answer from their last result when nothing they read changed: :mod:`quality.reuse`):
 
 * ``staging/<dataset>``:``contract_suite`` - BLOCKING, ERROR. The GX suite of the input contract:
   columns and types, required columns not null, ranges, codes, CVR and NACE formats, unique
@@ -9,45 +10,43 @@ Checks (all read the warehouse through the ``warehouse`` resource, a ``Warehouse
 * ``staging/<dataset>``:``ingestion_health`` - failed files (ERROR) or rejected-row share above
   ``Thresholds.max_rejected_share`` (WARN); one multi-asset check over all datasets.
 * ``marts/indicators``:``indicators_integrity`` and ``board_reconciliation`` - ERROR, not blocking.
-* ``marts/indicators``:``reach_trajectory``, ``private_cofinancing``, ``economic_sustainability``,
-  ``firm_effects`` - business checks: WARN when a cluster is behind, ERROR when critical.
+* ``marts/indicators``: one business check per catalogue family whose indicators carry a status
+  rule (``reach_trajectory``, ``private_cofinancing``, ...) - WARN when a cluster is behind,
+  ERROR when one is critical.
 * ``marts/flags``:``flags_integrity`` - ERROR, not blocking.
 
 Only staging checks block: the marts are the end of the chain and a flagged cluster must not stop
 the report (the run still exits 0, see the output contract).
 """
 
-import json
+
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import duckdb
 
-from pipelines.core.build_state import (
-    fingerprint,
-    result_from_json,
-    result_to_json,
-    store,
-    stored,
-    table_state,
-    upstream_fingerprints,
-)
+from pipelines.core.build_state import model_state_name, table_state, upstream_fingerprints
+from pipelines.core.config import Settings
 from pipelines.core.contract import INGESTION_ORDER, UPSTREAM
+from pipelines.core.keys import model_key, staging_key
 from pipelines.core.resources import WarehouseResource
 from quality.ingestion import ingestion_health
 from quality.marts import (
     FAMILIES,
     FAMILY_TITLES,
+    BusinessOutcome,
     board_reconciliation,
     business_status,
     flags_integrity,
     indicators_integrity,
 )
 from quality.results import SuiteReport, check_result
+from quality.reuse import reused_or_evaluated
 from quality.staging import validate_staging_table
 
-INDICATORS_KEY = dg.AssetKey(["marts", "indicators"])
-FLAGS_KEY = dg.AssetKey(["marts", "flags"])
+INDICATORS_KEY = model_key("marts", "indicators")
+FLAGS_KEY = model_key("marts", "flags")
 ERROR = dg.AssetCheckSeverity.ERROR
 WARN = dg.AssetCheckSeverity.WARN
 
@@ -61,52 +60,52 @@ _READS: dict[str, tuple[str, ...]] = {
 }
 
 
-# The checks' own code is part of every fingerprint: a changed rule re-validates.
-_CODE_VERSION = fingerprint(*(p.read_text() for p in sorted(Path(__file__).parent.glob("*.py"))))
+def _marts_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Any]:
+    """What a marts check reads: the run's as_of, the two marts models, the grants."""
+    return [
+        str(settings.as_of),
+        upstream_fingerprints(
+            con, [model_state_name("marts/indicators"), model_state_name("marts/flags")]
+        ),
+        table_state(con, "staging.grants"),
+    ]
 
 
-def _reused_or_evaluated(
-    warehouse: WarehouseResource,
+def suite_check(
+    *,
+    asset: dg.AssetKey,
     name: str,
-    inputs: Callable[..., list],
-    evaluate: Callable[[], list[dg.AssetCheckResult]],
-) -> list[dg.AssetCheckResult]:
-    """The last results of check ``name`` when nothing it reads has changed, else new ones.
+    description: str,
+    inputs: Callable[[duckdb.DuckDBPyConnection, Settings], list[Any]],
+    evaluate: Callable[[duckdb.DuckDBPyConnection, Settings, Any], dg.AssetCheckResult],
+    blocking: bool = False,
+    additional_deps: list[dg.AssetKey] | None = None,
+) -> dg.AssetChecksDefinition:
+    """A check on ``asset`` that runs ``evaluate`` (or reuses its last result, see
+    :func:`quality.reuse.reused_or_evaluated`); every check of this module is built here."""
 
-    A nightly re-run with no new files then costs no GX validation (nor GX's import).
-    """
-    key = f"check:{name}"
-    with warehouse.reader() as con:
-        fp = fingerprint(_CODE_VERSION, warehouse.settings().thresholds, inputs(con))
-        previous = stored(con, key)
-    if previous and previous[0] == fp and previous[1]:
-        return [result_from_json(text, previous[2]) for text in json.loads(previous[1])]
-    results = evaluate()
-    with warehouse.writer() as con:
-        store(con, key, fp, json.dumps([result_to_json(r) for r in results]))
-    return results
+    @dg.asset_check(
+        asset=asset,
+        name=name,
+        blocking=blocking,
+        description=description,
+        additional_deps=additional_deps or None,
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return reused_or_evaluated(
+            warehouse,
+            f"{asset.to_user_string()}.{name}",
+            inputs,
+            lambda con, settings: [evaluate(con, settings, context.log)],
+        )[0]
 
-
-def _marts_inputs(as_of: object) -> Callable[..., list]:
-    def inputs(con: object) -> list:
-        return [
-            str(as_of),
-            upstream_fingerprints(con, ["model:indicators", "model:flags"]),
-            table_state(con, "staging.grants"),
-        ]
-
-    return inputs
-
-
-def staging_key(dataset: str) -> dg.AssetKey:
-    """The asset key of ``staging.<dataset>``."""
-    return dg.AssetKey(["staging", dataset])
+    return _check
 
 
 def _staging_check(dataset: str, structural: bool) -> dg.AssetChecksDefinition:
-    name = "contract_suite" if structural else "statistics_suite"
-    deps_names = _READS.get(dataset, ())
-    deps = [staging_key(d) for d in deps_names]
+    reads = (dataset, *_READS.get(dataset, ()))
     what = (
         "GX suite of the input contract: column types, required columns, ranges, codes, CVR/NACE "
         "formats, unique key, date order, referential integrity. Blocks downstream assets."
@@ -114,125 +113,90 @@ def _staging_check(dataset: str, structural: bool) -> dg.AssetChecksDefinition:
         else "GX suite of statistical expectations (plausibility, flagged-but-kept cases). Warns only."
     )
 
-    @dg.asset_check(
+    def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dg.AssetCheckResult:
+        report = validate_staging_table(con, dataset, structural, settings.thresholds)
+        log.info(f"{report.summary()} [{report.mode}, {report.seconds:.2f}s]")
+        return check_result(report, ERROR if structural else WARN)
+
+    return suite_check(
         asset=staging_key(dataset),
-        name=name,
-        blocking=structural,
+        name="contract_suite" if structural else "statistics_suite",
         description=f"staging.{dataset}: {what}",
-        additional_deps=deps or None,
+        inputs=lambda con, _: [table_state(con, f"staging.{d}") for d in reads],
+        evaluate=evaluate,
+        blocking=structural,
+        additional_deps=[staging_key(d) for d in reads[1:]],
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        settings = warehouse.settings()
-
-        def evaluate() -> dg.AssetCheckResult:
-            with warehouse.reader() as con:
-                report = validate_staging_table(con, dataset, structural, settings.thresholds)
-            context.log.info(f"{report.summary()} [{report.mode}, {report.seconds:.2f}s]")
-            return check_result(report, ERROR if structural else WARN)
-
-        return _reused_or_evaluated(
-            warehouse,
-            f"staging.{dataset}.{name}",
-            lambda con: [table_state(con, f"staging.{d}") for d in (dataset, *deps_names)],
-            lambda: [evaluate()],
-        )[0]
-
-    return _check
 
 
-def _simple_marts_check(
+def _marts_check(
     asset: dg.AssetKey,
     name: str,
     description: str,
     run: Callable[..., SuiteReport],
     deps: list[dg.AssetKey] | None = None,
 ) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name=name, description=description, additional_deps=deps)
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        as_of = warehouse.settings().as_of
+    def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dg.AssetCheckResult:
+        report = run(con, settings.as_of)
+        report.extra_metadata["as_of"] = dg.MetadataValue.text(settings.as_of.isoformat())
+        log.info(report.summary())
+        return check_result(report, ERROR)
 
-        def evaluate() -> dg.AssetCheckResult:
-            with warehouse.reader() as con:
-                report = run(con, as_of)
-            report.extra_metadata["as_of"] = dg.MetadataValue.text(as_of.isoformat())
-            context.log.info(report.summary())
-            return check_result(report, ERROR)
+    return suite_check(
+        asset=asset, name=name, description=description, inputs=_marts_inputs,
+        evaluate=evaluate, additional_deps=deps,
+    )
 
-        return _reused_or_evaluated(
-            warehouse, f"{asset.to_user_string()}.{name}", _marts_inputs(as_of), lambda: [evaluate()]
-        )[0]
 
-    return _check
+def _business_description(outcome: BusinessOutcome, as_of: Any) -> str:
+    title = FAMILY_TITLES[outcome.family]
+    if outcome.worst == "ok":
+        return f"{title}: no cluster behind or critical as of {as_of}."
+    parts = []
+    if outcome.clusters_critical:
+        parts.append("critical: " + ", ".join(outcome.clusters_critical))
+    if outcome.clusters_behind:
+        parts.append("behind: " + ", ".join(outcome.clusters_behind))
+    if outcome.national_status:
+        parts.append("national: " + ", ".join(f"{k} {v}" for k, v in outcome.national_status.items()))
+    return f"{title} as of {as_of} - {'; '.join(parts)}. " + " | ".join(outcome.lines)
 
 
 def _business_check(family: str) -> dg.AssetChecksDefinition:
-    indicators = ", ".join(FAMILIES[family])
+    def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dg.AssetCheckResult:
+        as_of = settings.as_of
+        outcome = business_status(con, as_of, family)
+        severity = ERROR if outcome.worst == "critical" else WARN
+        metadata = dict(check_result(outcome.report, severity).metadata)
+        metadata.update(
+            {
+                "as_of": dg.MetadataValue.text(as_of.isoformat()),
+                "clusters_critical": dg.MetadataValue.json(outcome.clusters_critical),
+                "clusters_behind": dg.MetadataValue.json(outcome.clusters_behind),
+                "national_status": dg.MetadataValue.json(outcome.national_status),
+                "flagged_rows": dg.MetadataValue.md(
+                    str(outcome.report.extra_metadata.get("flagged_rows", "none"))
+                ),
+                "figures": dg.MetadataValue.text("\n".join(outcome.lines) or "none"),
+            }
+        )
+        description = _business_description(outcome, as_of)
+        log.info(description)
+        return dg.AssetCheckResult(
+            passed=outcome.worst == "ok", severity=severity, description=description,
+            metadata=metadata,
+        )
 
-    @dg.asset_check(
+    return suite_check(
         asset=INDICATORS_KEY,
         name=family,
         description=(
-            f"Business check: {FAMILY_TITLES[family]} ({indicators}) for the run's as_of. "
-            "WARN when a cluster is behind, ERROR when one is critical."
+            f"Business check: {FAMILY_TITLES[family]} ({', '.join(FAMILIES[family])}) for the "
+            "run's as_of. WARN when a cluster is behind, ERROR when one is critical."
         ),
+        inputs=_marts_inputs,
+        evaluate=evaluate,
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        as_of = warehouse.settings().as_of
-
-        def evaluate() -> dg.AssetCheckResult:
-            with warehouse.reader() as con:
-                outcome = business_status(con, as_of, family)
-            report = outcome.report
-            worst = outcome.worst
-            if worst == "ok":
-                description = f"{FAMILY_TITLES[family]}: no cluster behind or critical as of {as_of}."
-            else:
-                parts = []
-                if outcome.clusters_critical:
-                    parts.append("critical: " + ", ".join(outcome.clusters_critical))
-                if outcome.clusters_behind:
-                    parts.append("behind: " + ", ".join(outcome.clusters_behind))
-                if outcome.national_status:
-                    parts.append(
-                        "national: " + ", ".join(f"{k} {v}" for k, v in outcome.national_status.items())
-                    )
-                description = (
-                    f"{FAMILY_TITLES[family]} as of {as_of} - {'; '.join(parts)}. "
-                    + " | ".join(outcome.lines)
-                )
-            result = check_result(report, ERROR if worst == "critical" else WARN)
-            metadata = dict(result.metadata)
-            metadata.update(
-                {
-                    "as_of": dg.MetadataValue.text(as_of.isoformat()),
-                    "clusters_critical": dg.MetadataValue.json(outcome.clusters_critical),
-                    "clusters_behind": dg.MetadataValue.json(outcome.clusters_behind),
-                    "national_status": dg.MetadataValue.json(outcome.national_status),
-                    "flagged_rows": dg.MetadataValue.md(
-                        str(report.extra_metadata.get("flagged_rows", "none"))
-                    ),
-                    "figures": dg.MetadataValue.text("\n".join(outcome.lines) or "none"),
-                }
-            )
-            context.log.info(description)
-            return dg.AssetCheckResult(
-                passed=worst == "ok",
-                severity=ERROR if worst == "critical" else WARN,
-                description=description,
-                metadata=metadata,
-            )
-
-        return _reused_or_evaluated(
-            warehouse, f"marts/indicators.{family}", _marts_inputs(as_of), lambda: [evaluate()]
-        )[0]
-
-    return _check
 
 
 @dg.multi_asset_check(
@@ -254,13 +218,11 @@ def ingestion_health_check(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
     """Failed files and rejected-row shares per dataset, from ``meta.ingested_files``."""
-    limit = warehouse.settings().thresholds.max_rejected_share
     selected = {key.asset_key for key in context.selected_asset_check_keys}
     datasets = [d for d in INGESTION_ORDER if staging_key(d) in selected]
 
-    def evaluate() -> list[dg.AssetCheckResult]:
-        with warehouse.reader() as con:
-            _, reports = ingestion_health(con, limit, datasets)
+    def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dg.AssetCheckResult]:
+        _, reports = ingestion_health(con, settings.thresholds.max_rejected_share, datasets)
         results = []
         for dataset in datasets:
             report = reports[dataset]
@@ -279,10 +241,10 @@ def ingestion_health_check(
             )
         return results
 
-    yield from _reused_or_evaluated(
+    yield from reused_or_evaluated(
         warehouse,
         "ingestion_health:" + ",".join(datasets),
-        lambda con: [table_state(con, "meta.ingested_files")],
+        lambda con, _: [table_state(con, "meta.ingested_files")],
         evaluate,
     )
 
@@ -291,15 +253,15 @@ STAGING_CHECKS: list[dg.AssetChecksDefinition] = [
     _staging_check(d, structural) for d in INGESTION_ORDER for structural in (True, False)
 ]
 MARTS_CHECKS: list[dg.AssetChecksDefinition] = [
-    _simple_marts_check(
+    _marts_check(
         INDICATORS_KEY,
         "indicators_integrity",
-        "GX suite of marts.indicators for the as_of: known codes, one row per cluster/indicator/period, "
-        "shares in 0..1, every granted cluster present, national ALL = sum of clusters for "
-        "smes_collective and smes_concepts.",
+        "GX suite of marts.indicators for the as_of: codes of the indicator catalogue, one row per "
+        "cluster/indicator/period, shares in 0..1, every granted cluster present, national ALL = "
+        "sum of clusters for the summed counts (smes_collective, smes_concepts).",
         indicators_integrity,
     ),
-    _simple_marts_check(
+    _marts_check(
         INDICATORS_KEY,
         "board_reconciliation",
         "Targets and awards reconcile with the board decision: cluster-grant target_smes sum to "
@@ -308,7 +270,7 @@ MARTS_CHECKS: list[dg.AssetChecksDefinition] = [
         board_reconciliation,
         deps=[staging_key("grants")],
     ),
-    _simple_marts_check(
+    _marts_check(
         FLAGS_KEY,
         "flags_integrity",
         "GX suite of marts.flags for the as_of: well-formed rows, severity WARN/ERROR, and a flag "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from pipelines.core.catalogue import catalogue
 from pipelines.core.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
 from pipelines.core.metadata import md_table
 from quality.gx_runner import Expectation, expectations, validate_frame
@@ -21,42 +22,15 @@ from quality.rules import GRANTED_CLUSTERS_SQL, Rule
 if TYPE_CHECKING:
     import pandas as pd
 
-INDICATORS: tuple[str, ...] = (
-    "smes_collective",
-    "smes_collective_unique",
-    "smes_concepts",
-    "sme_share",
-    "private_cofinancing_share",
-    "equity_ratio",
-    "liquidity_months",
-    "deb_dependence",
-    "turnover_growth_2y",
-    "turnover_effect_2y",
-    "demand_offering_match",
-    "network_density",
-    "network_new_ties",
-    "sme_knowledge_ties_share",
-    "activities_defence_share",
-    "activities_ai_share",
-)
-SHARE_INDICATORS: tuple[str, ...] = (
-    "sme_share",
-    "private_cofinancing_share",
-    "demand_offering_match",
-    "network_density",
-    "sme_knowledge_ties_share",
-    "activities_defence_share",
-    "activities_ai_share",
-)
-COUNT_INDICATORS: tuple[str, ...] = (
-    "smes_collective",
-    "smes_collective_unique",
-    "smes_concepts",
-    "network_new_ties",
-)
-SUMMED_INDICATORS: tuple[str, ...] = ("smes_collective", "smes_concepts")
+CATALOGUE = catalogue()
+INDICATORS: tuple[str, ...] = CATALOGUE.codes
+# Shares and indices lie within 0..1; counts are never negative (the catalogue's units).
+SHARE_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.bounded_0_1)
+COUNT_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.non_negative)
+SUMMED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(summed=True)
 STATUSES: tuple[str, ...] = ("on_track", "behind", "critical", "no_target")
 PERIOD_PATTERN = r"^(?:to_date|all|[0-9]{4})$"
+# The board decision's national SME targets, by the grant type whose grants carry them.
 BOARD_TARGETS: dict[str, float] = {
     "cluster": NATIONAL_TARGET_SMES_COLLECTIVE,
     "innovation": NATIONAL_TARGET_SMES_CONCEPTS,
@@ -64,19 +38,9 @@ BOARD_TARGETS: dict[str, float] = {
 AWARD_TOLERANCE_DKK = 50_000.0  # DKK 0.05m
 RECONCILE_TOLERANCE = 1e-6
 
-# Business checks: one per indicator family.
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "reach_trajectory": ("smes_collective", "smes_concepts"),
-    "private_cofinancing": ("private_cofinancing_share",),
-    "economic_sustainability": ("equity_ratio", "liquidity_months"),
-    "firm_effects": ("turnover_effect_2y",),
-}
-FAMILY_TITLES: dict[str, str] = {
-    "reach_trajectory": "SME reach against the 2028 trajectory",
-    "private_cofinancing": "private co-financing against the committed share",
-    "economic_sustainability": "economic sustainability (equity ratio, liquidity)",
-    "firm_effects": "firm effects (turnover effect two years after)",
-}
+# Business checks: one per catalogue family with indicators that carry a status rule.
+FAMILIES: dict[str, tuple[str, ...]] = CATALOGUE.checked_families()
+FAMILY_TITLES: dict[str, str] = CATALOGUE.families
 
 
 def _in_list(values: tuple[str, ...]) -> str:
@@ -242,12 +206,13 @@ def board_reconciliation(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
             [as_of],
         ).fetchall()
     )
-    for indicator, grant_type in zip(SUMMED_INDICATORS, ("cluster", "innovation"), strict=True):
+    for grant_type, board in BOARD_TARGETS.items():
+        indicator = CATALOGUE.count_of_grant_type(grant_type).code
         rows.append(
             {
                 "source": f"marts.indicators ALL {indicator} target",
                 "figure": marts_targets.get(indicator),
-                "board": BOARD_TARGETS[grant_type],
+                "board": board,
             }
         )
     targets = pd.DataFrame(rows)
@@ -357,11 +322,13 @@ class BusinessOutcome:
 
 
 def _fmt(indicator: str, value: Any) -> str:
+    """A figure for a check's description, in the way its catalogue unit reads."""
     if value is None or value != value:  # None or NaN
         return "n/a"
-    if indicator in SHARE_INDICATORS or indicator in ("equity_ratio", "turnover_effect_2y"):
+    unit = CATALOGUE[indicator].unit if indicator in CATALOGUE else "index"
+    if unit in ("share", "ratio", "growth"):
         return f"{float(value):.1%}"
-    if indicator in COUNT_INDICATORS:
+    if unit in ("count", "dkk"):
         return f"{float(value):,.0f}"
     return f"{float(value):.2f}"
 

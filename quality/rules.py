@@ -5,8 +5,9 @@ check hands to GX; :meth:`Rule.violation_sql` is the same rule as a row-level SQ
 the staging checks use to count violations over the whole table in DuckDB and to pick the
 offending rows that make up the compact frame GX validates (see :mod:`quality.staging`).
 
-The staging suites are derived from :mod:`pipelines.core.contract` by :func:`staging_rules`;
-nothing of the contract is re-typed here.
+This module is the rule language only; which rules apply to which table is policy, kept in
+:mod:`quality.staging_rules` (derived from the input contract) and :mod:`quality.marts`
+(derived from the indicator catalogue).
 """
 
 from __future__ import annotations
@@ -17,15 +18,11 @@ from typing import Any, Literal
 
 import duckdb
 
-from pipelines.core.config import Thresholds
-from pipelines.core.contract import DATASETS, THEMES, Dataset
 from pipelines.core.warehouse import fetch_all
 from quality.gx_runner import Expectation, expectations
 
 RuleKind = Literal["not_null", "between", "in_set", "regex", "pair_greater", "unique", "row_count"]
 
-CVR_PATTERN = r"^[0-9]{8}$"
-NACE_PATTERN = r"^[0-9]{2,6}$"
 GRANTED_CLUSTERS_SQL = "SELECT cluster_id FROM reference.clusters"
 
 
@@ -156,229 +153,6 @@ class Rule:
         else:  # pragma: no cover - Literal exhausts the kinds
             raise ValueError(self.kind)
         return Expectation(self.label, gx_exp, self.structural)
-
-
-# --- Helper columns: derived per row in DuckDB, so that cross-table rules become column rules ---
-
-_FUNDING_LINES = (
-    "deb_funding_dkk",
-    "other_public_funding_dkk",
-    "membership_fees_dkk",
-    "sponsorships_dkk",
-    "user_payments_dkk",
-    "other_private_cash_dkk",
-)
-
-HELPER_COLUMNS: dict[str, dict[str, str]] = {
-    "accounts": {
-        "_revenue_gap_share": (
-            "CASE WHEN t.revenue_total_dkk = 0 THEN "
-            f"CASE WHEN ({' + '.join('coalesce(t.' + c + ', 0)' for c in _FUNDING_LINES)}) = 0 THEN 0 ELSE 1 END "
-            f"ELSE abs(t.revenue_total_dkk - ({' + '.join('coalesce(t.' + c + ', 0)' for c in _FUNDING_LINES)})) "
-            "/ abs(t.revenue_total_dkk) END"
-        ),
-    },
-    "activities": {
-        "_grant_known": "(t.grant_id IN (SELECT grant_id FROM staging.grants))",
-    },
-    "participation": {
-        "_in_firm_register": "EXISTS (SELECT 1 FROM staging.firms f WHERE f.cvr = t.cvr)",
-        "_activity_known": "(t.activity_id IN (SELECT activity_id FROM staging.activities))",
-    },
-    "innovation_outcomes": {
-        "_activity_known": "(t.activity_id IN (SELECT activity_id FROM staging.activities))",
-        "_has_participation": (
-            "EXISTS (SELECT 1 FROM staging.participation p "
-            "WHERE p.activity_id = t.activity_id AND p.cvr = t.cvr)"
-        ),
-        "_grant_type": (
-            "(SELECT min(g.grant_type) FROM staging.activities a "
-            "JOIN staging.grants g ON g.grant_id = a.grant_id WHERE a.activity_id = t.activity_id)"
-        ),
-        "_concept_date_given": "(NOT t.concept_developed OR t.concept_date IS NOT NULL)",
-    },
-    "survey_network": {
-        "_self_relation": "(t.org_id = t.partner_id)",
-    },
-}
-
-
-def _column_rules(dataset: Dataset) -> list[Rule]:
-    rules: list[Rule] = []
-    for c in dataset.columns:
-        if c.required:
-            rules.append(Rule("not_null", (c.name,), f"{c.name} not null"))
-        if c.kind == "cvr":
-            rules.append(Rule("regex", (c.name,), f"{c.name} is 8 digits", pattern=CVR_PATTERN))
-        elif c.kind == "nace":
-            rules.append(Rule("regex", (c.name,), f"{c.name} is 2-6 digits", pattern=NACE_PATTERN))
-        elif c.kind == "theme":
-            rules.append(Rule("in_set", (c.name,), f"{c.name} is a theme code", values=THEMES))
-        if c.codes:
-            rules.append(
-                Rule("in_set", (c.name,), f"{c.name} in {'/'.join(c.codes)}", values=c.codes)
-            )
-        if c.min_value is not None or c.max_value is not None:
-            lo = (
-                "" if c.min_value is None else f"{'>' if c.min_exclusive else '>='} {c.min_value:g}"
-            )
-            hi = "" if c.max_value is None else f"<= {c.max_value:g}"
-            rules.append(
-                Rule(
-                    "between",
-                    (c.name,),
-                    f"{c.name} {' and '.join(p for p in (lo, hi) if p)}",
-                    min_value=c.min_value,
-                    max_value=c.max_value,
-                    strict_min=c.min_exclusive,
-                )
-            )
-    return rules
-
-
-def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> list[Rule]:
-    """Every rule for ``staging.<dataset_name>``, structural and statistical, from the contract."""
-    thresholds = thresholds or Thresholds()
-    ds = DATASETS[dataset_name]
-    rules = _column_rules(ds)
-    key_label = f"key ({', '.join(ds.key)}) unique"
-    rules.append(Rule("unique", ds.key, key_label))
-    if ds.date_order:
-        start, end = ds.date_order
-        rel = "after" if ds.end_strictly_after else "on or after"
-        rules.append(
-            Rule(
-                "pair_greater",
-                (end, start),
-                f"{end} {rel} {start}",
-                or_equal=not ds.end_strictly_after,
-            )
-        )
-    if ds.cluster_column:
-        rules.append(
-            Rule(
-                "in_set",
-                (ds.cluster_column,),
-                f"{ds.cluster_column} is a granted cluster",
-                values_sql=GRANTED_CLUSTERS_SQL,
-            )
-        )
-    # Referential rules against large tables are helper columns computed by a DuckDB semi-join
-    # (HELPER_COLUMNS): a value set of 30,000 ids would be pasted into SQL and serialised by GX
-    # for every expectation (measured: 15 s for participation at national scale).
-    if ds.grant_column:
-        rules.append(
-            Rule("in_set", ("_grant_known",), f"{ds.grant_column} is in staging.grants", values=(True,))
-        )
-    if ds.activity_column:
-        rules.append(
-            Rule(
-                "in_set",
-                ("_activity_known",),
-                f"{ds.activity_column} is in staging.activities",
-                values=(True,),
-            )
-        )
-    if ds.activity_must_be_innovation:
-        # Statistical, not structural: ingestion rejects an outcome for a cluster-grant activity
-        # when it arrives, but a later file may legitimately re-deliver the activity under a
-        # cluster grant (or correct the grant's type). The outcomes accepted earlier then no
-        # longer qualify; the models ignore them (qualifying_events joins innovation grants only).
-        # Blocking here would stop every indicator over a correction (docs/ingestion-decisions.md).
-        rules.append(
-            Rule(
-                "in_set",
-                ("_grant_type",),
-                "activity belongs to an innovation grant",
-                structural=False,
-                values=("innovation",),
-            )
-        )
-    if ds.needs_participation:
-        rules.append(
-            Rule(
-                "in_set", ("_has_participation",), "outcome has a participation row", values=(True,)
-            )
-        )
-    if dataset_name == "innovation_outcomes":
-        rules.append(
-            Rule(
-                "in_set",
-                ("_concept_date_given",),
-                "concept_date given when concept developed",
-                values=(True,),
-            )
-        )
-
-    # Statistical rules (WARN): plausibility and the contract's "kept but flagged" cases.
-    rules.append(Rule("row_count", (), "table has rows", structural=False, min_value=1))
-    if dataset_name == "accounts":
-        rules.append(
-            Rule(
-                "between",
-                ("_revenue_gap_share",),
-                f"revenue total within {thresholds.revenue_mismatch_tolerance:.0%} of the funding lines",
-                structural=False,
-                min_value=0,
-                max_value=thresholds.revenue_mismatch_tolerance,
-            )
-        )
-    if "theme_original" in _staging_extra_columns(dataset_name):
-        rules.append(
-            Rule(
-                "in_set",
-                ("theme_original",),
-                "theme delivered as a known code",
-                structural=False,
-                values=THEMES,
-            )
-        )
-    if dataset_name == "participation":
-        rules.append(
-            Rule(
-                "in_set",
-                ("_in_firm_register",),
-                "participating firm found in the firm register",
-                structural=False,
-                mostly=1.0 - thresholds.unverified_share_flag,
-                values=(True,),
-            )
-        )
-    if dataset_name == "firms":
-        rules.append(
-            Rule(
-                "not_null",
-                ("turnover_dkk",),
-                "turnover disclosed for most firms",
-                structural=False,
-                mostly=0.5,
-            )
-        )
-        rules.append(
-            Rule(
-                "between",
-                ("employees",),
-                "employees plausible (<= 100,000 FTE)",
-                structural=False,
-                max_value=100_000,
-            )
-        )
-    if dataset_name == "survey_network":
-        rules.append(
-            Rule(
-                "in_set",
-                ("_self_relation",),
-                "no self-relations",
-                structural=False,
-                values=(False,),
-            )
-        )
-    return rules
-
-
-def _staging_extra_columns(dataset_name: str) -> tuple[str, ...]:
-    """Staging columns beyond the contract's (see ``sql/staging/schema.sql``)."""
-    return ("theme_original",) if dataset_name in ("activities", "survey_demand") else ()
 
 
 def split_rules(rules: Sequence[Rule], structural: bool) -> list[Rule]:

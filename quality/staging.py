@@ -29,10 +29,11 @@ import duckdb
 
 from pipelines.core.config import Thresholds
 from pipelines.core.contract import DATASETS
-from pipelines.core.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all, used_params
 from quality.gx_runner import Expectation, ExpectationOutcome, expectations, validate_frame
 from quality.results import SuiteReport, offending_rows
-from quality.rules import HELPER_COLUMNS, Rule, quote_ident, split_rules, staging_rules
+from quality.rules import Rule, quote_ident, split_rules
+from quality.staging_rules import HELPER_COLUMNS, staging_rules
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -164,8 +165,10 @@ def _relation(dataset: str, rules: Sequence[Rule], sample: tuple[int, int] | Non
     return f"SELECT {', '.join(['t.*', *helpers])} FROM {base}"
 
 
-def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    frame = con.execute(query).df()
+def _frame(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, float] | None = None
+) -> pd.DataFrame:
+    frame = con.execute(query, used_params(query, params)).df()
     frame.index = frame["_rowid"].to_numpy()
     return frame
 
@@ -205,12 +208,13 @@ def validate_staging_table(
             return report
 
     rules = [r.resolve(con) for r in split_rules(staging_rules(dataset, thresholds), structural)]
+    params = (thresholds or Thresholds()).as_params()  # bound into helper columns that use them
     total = fetch_all(con, f"SELECT count(*) FROM staging.{quote_ident(dataset)}")[0][0]
     report.rows_total = int(total)
     suite = report.suite
 
     if total <= scale.full_max_rows:
-        frame = _frame(con, _relation(dataset, rules))
+        frame = _frame(con, _relation(dataset, rules), params)
         outcomes = validate_frame(suite, frame, [r.expectation() for r in rules])
         report.outcomes += outcomes
         report.validated_rows = len(frame)
@@ -225,12 +229,12 @@ def validate_staging_table(
     row_rules = [r for r in strict if r.violation_sql() is not None]
     relation = _relation(dataset, rules)
     if row_rules:
-        counts = fetch_all(
-            con,
+        count_sql = (
             "SELECT "
             + ", ".join(f"count_if({r.violation_sql()})" for r in row_rules)
-            + f" FROM ({relation}) AS v",
-        )[0]
+            + f" FROM ({relation}) AS v"
+        )
+        counts = fetch_all(con, count_sql, used_params(count_sql, params))[0]
         report.exact_counts.update(
             {r.label: int(n) for r, n in zip(row_rules, counts, strict=True)}
         )
@@ -241,6 +245,7 @@ def validate_staging_table(
                 _frame(
                     con,
                     f"SELECT * FROM ({relation}) AS v WHERE {r.violation_sql()} LIMIT {scale.suspect_cap}",
+                    params,
                 )
             )
     for r in strict:
@@ -262,9 +267,10 @@ def validate_staging_table(
                     con,
                     f"SELECT v.* FROM ({relation}) AS v JOIN (SELECT {keys} FROM staging.{quote_ident(dataset)} "
                     f"GROUP BY ALL HAVING count(*) > 1 LIMIT {max(1, scale.suspect_cap // 2)}) AS d ON {join}",
+                    params,
                 )
             )
-    sample = _frame(con, _relation(dataset, rules, (scale.sample_rows, scale.seed)))
+    sample = _frame(con, _relation(dataset, rules, (scale.sample_rows, scale.seed)), params)
     compact = pd.concat([*parts, sample]) if parts else sample
     compact = compact[~compact.index.duplicated()]
     outcomes = validate_frame(suite, compact, [r.expectation() for r in strict])

@@ -1,8 +1,10 @@
-"""Read what the board report shows from the warehouse, with disclosure control applied.
+"""Read what the board report shows from the warehouse's marts, with disclosure control applied.
 
-Only the rows of ``marts.indicators`` and ``marts.flags`` for the run's ``as_of`` are read. A
-figure that rests on fewer than ``disclosure_min_firms`` firms loses its value (and its exact
-``n_firms``) here, at load time, so that no later step (text, chart data, hover) can leak it.
+The report reads the ``marts`` schema only (:data:`REPORT_TABLES`; its asset depends on exactly
+the models that build them): the rows of ``marts.indicators`` and ``marts.flags`` for the run's
+``as_of``, and the programme, accounts and data-quality marts. A figure that rests on fewer than
+``disclosure_min_firms`` firms loses its value (and its exact ``n_firms``) here, at load time, so
+that no later step (text, chart data, hover) can leak it.
 """
 
 from __future__ import annotations
@@ -13,24 +15,31 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines.core.contract import DATASETS
 from pipelines.core.warehouse import fetch_all
 
-FUNDING_COLUMNS: tuple[str, ...] = (
-    "membership_fees_dkk",
-    "sponsorships_dkk",
-    "user_payments_dkk",
-    "other_private_cash_dkk",
-    "deb_funding_dkk",
-    "other_public_funding_dkk",
+# The funding lines of the accounts, private ones first (the input contract's funding flags).
+PRIVATE_COLUMNS: tuple[str, ...] = DATASETS["accounts"].funding_lines("private")
+FUNDING_COLUMNS: tuple[str, ...] = PRIVATE_COLUMNS + DATASETS["accounts"].funding_lines("public")
+
+# Every table the report reads: marts only.
+REPORT_TABLES: tuple[str, ...] = (
+    "marts.indicators",
+    "marts.flags",
+    "marts.clusters",
+    "marts.grants",
+    "marts.cluster_accounts",
+    "marts.ingestion_summary",
+    "marts.failed_files",
+    "marts.rejections",
 )
-PRIVATE_COLUMNS = FUNDING_COLUMNS[:4]
 
 SEVERITY_RANK = {"ERROR": 0, "WARN": 1}
 
 
 @dataclass(frozen=True)
 class Cluster:
-    """A granted cluster from ``reference.clusters``."""
+    """A granted cluster (``marts.clusters``)."""
 
     cluster_id: str
     organisation: str
@@ -127,23 +136,14 @@ def is_suppressed(value: float | None, n_firms: int | None, min_firms: int) -> b
     return value is not None or n_firms > 0
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    rows = fetch_all(
-        con,
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    )
-    return bool(rows[0][0])
-
-
 def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: int) -> ReportData:
-    """Read the report's inputs for ``as_of`` from an open warehouse connection."""
+    """Read the report's inputs for ``as_of`` from an open warehouse connection (marts only)."""
     clusters = [
         Cluster(str(c), str(o or c), str(b or ""), None if m is None else float(m))
         for c, o, b, m in fetch_all(
             con,
             "SELECT cluster_id, organisation, business_area, recommended_mdkk "
-            "FROM reference.clusters ORDER BY business_area, organisation, cluster_id",
+            "FROM marts.clusters ORDER BY business_area, organisation, cluster_id",
         )
     ]
 
@@ -179,19 +179,13 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: 
         flags.append(Flag(c, i, p, str(sev).upper(), str(msg or ""), bool(row and row.suppressed)))
     flags.sort(key=lambda f: (f.rank, f.cluster_id, f.indicator, f.period))
 
-    # Accounts: one row per cluster and fiscal year (latest load wins), years up to as_of's year.
+    # Accounts: one row per cluster and fiscal year, years up to as_of's year.
     cols = ", ".join(FUNDING_COLUMNS)
     accounts: dict[str, list[dict[str, float]]] = defaultdict(list)
     for row in fetch_all(
         con,
-        f"""
-        SELECT cluster_id, fiscal_year, {cols}
-        FROM staging.accounts
-        WHERE fiscal_year <= ?
-        QUALIFY row_number() OVER (
-            PARTITION BY cluster_id, fiscal_year ORDER BY _loaded_at DESC, _row_number DESC) = 1
-        ORDER BY cluster_id, fiscal_year
-        """,
+        f"SELECT cluster_id, fiscal_year, {cols} FROM marts.cluster_accounts "
+        "WHERE fiscal_year <= ? ORDER BY cluster_id, fiscal_year",
         [as_of.year],
     ):
         record = {"fiscal_year": float(row[1])}
@@ -201,37 +195,30 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: 
     grants = [
         Grant(c, t, s, e, int(n or 0))
         for c, t, s, e, n in fetch_all(
-            con,
-            "SELECT cluster_id, grant_type, period_start, period_end, target_smes FROM staging.grants "
-            "QUALIFY row_number() OVER (PARTITION BY grant_id ORDER BY _loaded_at DESC) = 1",
+            con, "SELECT cluster_id, grant_type, period_start, period_end, target_smes FROM marts.grants"
         )
     ]
 
     file_status: dict[str, int] = {"ingested": 0, "duplicate": 0, "failed": 0}
-    failed_files: list[tuple[str, str, str]] = []
-    if _table_exists(con, "meta", "ingested_files"):
-        for status, n in fetch_all(
-            con, "SELECT status, count(*) FROM meta.ingested_files GROUP BY status ORDER BY status"
-        ):
-            file_status[str(status)] = int(n)
-        failed_files = [
-            (str(f), str(d), str(e or ""))
-            for f, d, e in fetch_all(
-                con,
-                "SELECT file_name, dataset, error FROM meta.ingested_files "
-                "WHERE status = 'failed' ORDER BY ingested_at DESC, file_name LIMIT 50",
-            )
-        ]
-    rejected: list[tuple[str, str, int]] = []
-    if _table_exists(con, "quality", "rejected_rows"):
-        rejected = [
-            (str(d), str(r), int(n))
-            for d, r, n in fetch_all(
-                con,
-                "SELECT dataset, reason, count(*) AS n FROM quality.rejected_rows "
-                "GROUP BY dataset, reason ORDER BY dataset, n DESC, reason",
-            )
-        ]
+    for status, n in fetch_all(
+        con,
+        "SELECT status, sum(n_files) FROM marts.ingestion_summary GROUP BY status ORDER BY status",
+    ):
+        file_status[str(status)] = int(n)
+    failed_files = [
+        (str(f), str(d), str(e or ""))
+        for f, d, e in fetch_all(
+            con,
+            "SELECT file_name, dataset, error FROM marts.failed_files "
+            "ORDER BY ingested_at DESC, file_name LIMIT 50",
+        )
+    ]
+    rejected = [
+        (str(d), str(r), int(n))
+        for d, r, n in fetch_all(
+            con, "SELECT dataset, reason, n_rows FROM marts.rejections ORDER BY dataset, n_rows DESC, reason"
+        )
+    ]
 
     return ReportData(
         as_of=as_of,

@@ -1,18 +1,18 @@
-"""Dagster assets of the ingestion layer: one staging table per dataset of the input contract."""
+"""Dagster assets of the ingestion layer: one staging table per dataset of the input contract.
+
+Each asset's data version is the state of its staging table (rows and latest load time), so the
+models downstream show as stale in the UI exactly when a file changed what they read.
+"""
 
 
 import dagster as dg
 
 from assets.ingestion.loader import DatasetOutcome, ingest_dataset
+from pipelines.core.build_state import fingerprint, table_state
 from pipelines.core.contract import DATASETS, INGESTION_ORDER, UPSTREAM
-from pipelines.core.metadata import table_metadata
+from pipelines.core.keys import staging_key
+from pipelines.core.metadata import OWNERS, contract_schema, table_metadata
 from pipelines.core.resources import WarehouseResource
-
-OWNERS = ["team:impact-model"]
-
-
-def staging_key(dataset: str) -> dg.AssetKey:
-    return dg.AssetKey(["staging", dataset])
 
 
 def _outcome_metadata(outcome: DatasetOutcome) -> dict[str, dg.MetadataValue]:
@@ -43,7 +43,7 @@ def build_staging_asset(dataset_name: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=staging_key(dataset_name),
-        group_name="ingestion",
+        group_name="staging",
         kinds={"duckdb", "polars"},
         owners=OWNERS,
         deps=[staging_key(u) for u in UPSTREAM.get(dataset_name, ())],
@@ -55,6 +55,7 @@ def build_staging_asset(dataset_name: str) -> dg.AssetsDefinition:
             f"natural key ({', '.join(dataset.key)}), latest file wins."
         ),
         tags={"layer": "staging"},
+        metadata={"dagster/column_schema": contract_schema(dataset)},
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
@@ -66,7 +67,8 @@ def build_staging_asset(dataset_name: str) -> dg.AssetsDefinition:
                 if f.status == "failed":
                     context.log.error(f"file failed: {f.error}")
             metadata = _outcome_metadata(outcome) | table_metadata(con, f"staging.{dataset_name}")
-        return dg.MaterializeResult(metadata=metadata)
+            state = table_state(con, f"staging.{dataset_name}")
+        return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(fingerprint(state)))
 
     return _staging
 

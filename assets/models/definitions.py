@@ -1,113 +1,118 @@
-"""Dagster assets of the indicator layer: intermediate models, marts.indicators, marts.flags.
+"""Dagster assets of the SQL models: ``intermediate/<name>`` and ``marts/<name>``, one per file.
 
-Every asset runs one SQL file of ``sql/marts/`` on the warehouse (resource ``warehouse``) for the
-run's ``as_of``, binding ``$as_of`` and the thresholds of :class:`pipelines.core.config.Thresholds`.
-They depend on the staging assets ``["staging", <dataset>]`` defined by the ingestion layer.
+Each asset runs its model (:mod:`assets.models.models`) on the warehouse for the run's ``as_of``.
+Its dependencies are the assets that write the tables its SQL reads; its ``code_version`` is a
+hash of its SQL; its data version is the fingerprint of what it read, so the UI's "stale" agrees
+with ``meta.build_state``: a model whose inputs and SQL are unchanged is not rebuilt.
 """
+
 
 from typing import Any
 
 import dagster as dg
 import duckdb
 
-from assets.models.models import (
-    ALL_MODELS,
-    FLAGS_MODEL,
-    INDICATORS_MODEL,
-    Model,
-    model_params,
-    run_model,
-)
-from pipelines.core.build_state import (
-    fingerprint,
-    store,
-    stored,
-    table_state,
-    upstream_fingerprints,
-)
-from pipelines.core.metadata import markdown_preview, md_table
+from assets.models.models import Model, all_models, builder_of, model_params, run_model
+from pipelines.core.build_state import fingerprint, store, stored, table_state
+from pipelines.core.catalogue import catalogue
+from pipelines.core.keys import keys_of_table
+from pipelines.core.metadata import OWNERS, md_table, table_metadata
 from pipelines.core.resources import WarehouseResource
-from pipelines.core.warehouse import fetch_all, sql_text
+from pipelines.core.warehouse import fetch_all
 
-OWNERS = ["team:impact-model"]
-GROUP = "indicators"
-STATUS_INDICATORS = (
-    "smes_collective",
-    "smes_concepts",
-    "private_cofinancing_share",
-    "liquidity_months",
-    "turnover_effect_2y",
-)
+INDICATORS = "marts.indicators"
+FLAGS = "marts.flags"
+KEPT_PER_AS_OF = (INDICATORS, FLAGS)
 
 
-def model_key(model: Model) -> dg.AssetKey:
-    """``["marts", name]`` for the published tables, ``["intermediate", name]`` otherwise."""
-    if model in (INDICATORS_MODEL, FLAGS_MODEL):
-        return dg.AssetKey(["marts", model.name])
-    return dg.AssetKey(["intermediate", model.name])
+def upstream_keys(model: Model) -> list[dg.AssetKey]:
+    """The assets that write what ``model`` reads."""
+    keys: dict[dg.AssetKey, None] = {}
+    for table in model.reads:
+        builder = builder_of(table)
+        for key in [builder.key] if builder else keys_of_table(table):
+            keys[key] = None
+    return list(keys)
 
 
-def _by_name() -> dict[str, Model]:
-    return {m.name: m for m in ALL_MODELS}
-
-
-def _common_metadata(con: duckdb.DuckDBPyConnection, model: Model, as_of: Any) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"as_of": dg.MetadataValue.text(str(as_of))}
-    for table in model.tables:
-        if table.startswith("marts."):
-            n = fetch_all(
-                con, f"SELECT count(*) FROM {table} WHERE as_of = $as_of", {"as_of": as_of}
-            )
-            metadata[f"rows {table} (this as_of)"] = dg.MetadataValue.int(n[0][0])
-            n_all = fetch_all(con, f"SELECT count(*) FROM {table}")
-            metadata[f"rows {table} (all as_of)"] = dg.MetadataValue.int(n_all[0][0])
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, model: Model, params: dict[str, Any]) -> str:
+    """What the model's result depends on: its SQL, its parameters, the state of every table it
+    reads (a model's table by that model's own fingerprint)."""
+    states = []
+    for table in model.reads:
+        builder = builder_of(table)
+        if builder is not None:
+            states.append((table, (stored(con, builder.state_name) or (None,))[0]))
         else:
-            n = fetch_all(con, f"SELECT count(*) FROM {table}")
-            metadata[f"rows {table}"] = dg.MetadataValue.int(n[0][0])
-    main = model.tables[0]
-    if main.startswith("marts."):
-        preview = markdown_preview(con, main, "WHERE as_of = $as_of", {"as_of": as_of})
-    else:
-        preview = markdown_preview(con, main)
-    metadata["dagster/row_count"] = metadata[
-        next(iter(k for k in metadata if k.startswith("rows ")))
-    ]
-    metadata["preview"] = dg.MetadataValue.md(preview)
-    metadata["sql"] = dg.MetadataValue.md(f"```sql\n{sql_text(model.sql)}\n```")
+            states.append(table_state(con, table))
+    return fingerprint(model.sql, params, states)
+
+
+def _tables_exist(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
+    present = {
+        f"{r[0]}.{r[1]}"
+        for r in fetch_all(con, "SELECT table_schema, table_name FROM information_schema.tables")
+    }
+    return all(t in present for t in tables)
+
+
+def _model_metadata(con: duckdb.DuckDBPyConnection, model: Model, as_of: Any) -> dict[str, Any]:
+    """Row counts (of this as_of where the table keeps history), a preview and the SQL."""
+    main = model.builds[0]
+    where = "WHERE as_of = $as_of" if main in KEPT_PER_AS_OF else ""
+    metadata: dict[str, Any] = {"as_of": dg.MetadataValue.text(str(as_of))}
+    metadata |= table_metadata(con, main, where, {"as_of": as_of} if where else None)
+    for table in model.builds[1:]:
+        (rows,) = fetch_all(con, f"SELECT count(*) FROM {table}")[0]
+        metadata[f"rows {table}"] = dg.MetadataValue.int(int(rows))
+    if where:
+        (rows,) = fetch_all(con, f"SELECT count(*) FROM {main}")[0]
+        metadata[f"rows {main} (all as_of)"] = dg.MetadataValue.int(int(rows))
+    metadata["reads"] = dg.MetadataValue.md("\n".join(f"- `{t}`" for t in model.reads))
+    metadata["sql"] = dg.MetadataValue.md(f"```sql\n{model.sql}\n```")
     return metadata
 
 
 def _indicator_metadata(con: duckdb.DuckDBPyConnection, as_of: Any) -> dict[str, Any]:
-    """Status counts and a table of clusters x headline indicators (latest period) with status."""
+    """Status counts; clusters x indicators with a status rule; the national figure of every
+    catalogue indicator (so a new indicator shows here the day it is added)."""
     counts = fetch_all(
         con,
         "SELECT status, count(*) FROM marts.indicators WHERE as_of = $as_of GROUP BY 1 ORDER BY 1",
         {"as_of": as_of},
     )
-    rows = fetch_all(
-        con,
-        """
-        WITH latest AS (
-            SELECT cluster_id, indicator, status, period
-            FROM marts.indicators
-            WHERE as_of = $as_of AND indicator IN (SELECT unnest($indicators))
-            QUALIFY row_number() OVER (
-                PARTITION BY cluster_id, indicator
-                ORDER BY CASE WHEN period IN ('to_date', 'all') THEN 1 ELSE 0 END DESC, period DESC
-            ) = 1
-        )
-        SELECT cluster_id, indicator, status || ' (' || period || ')' FROM latest
+    with_status = [i.code for i in catalogue() if i.has_status]
+    latest = """
+        SELECT cluster_id, indicator, status, period, value, n_firms FROM marts.indicators
+        WHERE as_of = $as_of AND indicator IN (SELECT unnest($indicators))
+        QUALIFY row_number() OVER (
+            PARTITION BY cluster_id, indicator
+            ORDER BY CASE WHEN period IN ('to_date', 'all') THEN 1 ELSE 0 END DESC, period DESC
+        ) = 1
         ORDER BY cluster_id = 'ALL', cluster_id, indicator
-        """,
-        {"as_of": as_of, "indicators": list(STATUS_INDICATORS)},
-    )
+    """
     table: dict[str, dict[str, str]] = {}
-    for cluster_id, indicator, status in rows:
-        table.setdefault(cluster_id, {})[indicator] = status
-    md_rows = [(c, *(v.get(i, "") for i in STATUS_INDICATORS)) for c, v in table.items()]
+    for cluster_id, indicator, status, period, _, _ in fetch_all(
+        con, latest, {"as_of": as_of, "indicators": with_status}
+    ):
+        table.setdefault(cluster_id, {})[indicator] = f"{status} ({period})"
+    national = fetch_all(con, latest, {"as_of": as_of, "indicators": list(catalogue().codes)})
+    national_rows = [
+        (indicator, catalogue()[indicator].label["en"], period, value, n_firms, status)
+        for cluster_id, indicator, status, period, value, n_firms in national
+        if cluster_id == "ALL"
+    ]
     return {
         **{f"status {s}": dg.MetadataValue.int(n) for s, n in counts},
-        "cluster_status": dg.MetadataValue.md(md_table(["cluster", *STATUS_INDICATORS], md_rows)),
+        "cluster_status": dg.MetadataValue.md(
+            md_table(
+                ["cluster", *with_status],
+                [(c, *(v.get(i, "") for i in with_status)) for c, v in table.items()],
+            )
+        ),
+        "national_figures": dg.MetadataValue.md(
+            md_table(["indicator", "label", "period", "value", "n_firms", "status"], national_rows)
+        ),
     }
 
 
@@ -120,31 +125,22 @@ def _flag_metadata(con: duckdb.DuckDBPyConnection, as_of: Any) -> dict[str, Any]
     return {f"flags {s}": dg.MetadataValue.int(n) for s, n in counts}
 
 
-def _tables_exist(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
-    present = {
-        f"{r[0]}.{r[1]}"
-        for r in fetch_all(con, "SELECT table_schema, table_name FROM information_schema.tables")
-    }
-    return all(t in present for t in tables)
-
-
 def build_model_asset(model: Model) -> dg.AssetsDefinition:
-    """One asset that rebuilds ``model``'s tables for the run's as_of."""
-    models = _by_name()
-    deps = [dg.AssetKey(["staging", d]) for d in model.staging]
-    deps += [model_key(models[u]) for u in model.upstream]
+    """One asset that rebuilds ``model``'s tables for the run's as_of, unless nothing it reads
+    (nor its SQL) changed since it was last built."""
 
     @dg.asset(
-        key=model_key(model),
-        group_name=GROUP,
+        key=model.key,
+        group_name=model.layer,
         kinds={"duckdb", "sql"},
         owners=OWNERS,
-        deps=deps,
+        deps=upstream_keys(model),
         pool="warehouse",
-        description=f"{model.description}\n\nSQL: `sql/{model.sql}.sql`; builds "
-        + ", ".join(f"`{t}`" for t in model.tables)
+        code_version=model.code_version,
+        description=f"{model.description}\n\nSQL: `sql/{model.path}.sql`; builds "
+        + ", ".join(f"`{t}`" for t in model.builds)
         + ".",
-        tags={"layer": "marts" if model_key(model).path[0] == "marts" else "intermediate"},
+        tags={"layer": model.layer},
     )
     def _asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -152,31 +148,26 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         params = model_params(settings.as_of, settings.thresholds)
         with warehouse.writer() as con:
-            fp = fingerprint(
-                sql_text(model.sql),
-                params,
-                [table_state(con, f"staging.{d}") for d in model.staging],
-                upstream_fingerprints(con, [f"model:{u}" for u in model.upstream]),
-            )
-            previous = stored(con, f"model:{model.name}")
-            rebuilt = not (previous and previous[0] == fp and _tables_exist(con, model.tables))
+            fp = inputs_fingerprint(con, model, params)
+            previous = stored(con, model.state_name)
+            rebuilt = not (previous and previous[0] == fp and _tables_exist(con, model.builds))
             if rebuilt:
                 run_model(con, model, params)
-                store(con, f"model:{model.name}", fp)
+                store(con, model.state_name, fp)
             else:
                 context.log.info(f"inputs of {model.name} unchanged since {previous[2]}: not rebuilt")
-            metadata = _common_metadata(con, model, settings.as_of)
+            metadata = _model_metadata(con, model, settings.as_of)
             metadata["rebuilt"] = dg.MetadataValue.bool(rebuilt)
-            if model is INDICATORS_MODEL:
+            if model.builds[0] == INDICATORS:
                 metadata |= _indicator_metadata(con, settings.as_of)
-            elif model is FLAGS_MODEL:
+            elif model.builds[0] == FLAGS:
                 metadata |= _flag_metadata(con, settings.as_of)
-        context.log.info(f"built {', '.join(model.tables)} for as_of {settings.as_of}")
-        return dg.MaterializeResult(metadata=metadata)
+        context.log.info(f"built {', '.join(model.builds)} for as_of {settings.as_of}")
+        return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(fp))
 
     return _asset
 
 
-indicator_assets: list[dg.AssetsDefinition] = [build_model_asset(m) for m in ALL_MODELS]
+model_assets: list[dg.AssetsDefinition] = [build_model_asset(m) for m in all_models()]
 
-defs = dg.Definitions(assets=indicator_assets)
+defs = dg.Definitions(assets=model_assets)

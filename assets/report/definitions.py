@@ -1,49 +1,50 @@
 """The Dagster asset that writes the board's impact report (group ``report``).
 
-It reads ``marts.indicators`` and ``marts.flags`` for the run's ``as_of`` (plus the accounts, the
-grants and the data-quality tables) and writes ``<reports>/impact_report_<as_of>.html`` and
-``<reports>/impact_report.html``; see :mod:`reports.render`.
+It reads the marts the report needs (:data:`reports.data.REPORT_TABLES`, for the run's
+``as_of``) and writes ``<reports>/impact_report_<as_of>.html`` and
+``<reports>/impact_report.html``; see :mod:`reports.render`. Its dependencies are the models
+that build those tables; its fingerprint is theirs plus the report's own code and settings.
 """
 
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.core.build_state import (
-    fingerprint,
-    store,
-    stored,
-    table_state,
-    upstream_fingerprints,
-)
+from assets.models.models import builder_of
+from pipelines.core.build_state import fingerprint, store, stored, upstream_fingerprints
+from pipelines.core.keys import REPORT_KEY
+from pipelines.core.metadata import OWNERS
 from pipelines.core.resources import WarehouseResource
-from reports.data import is_newest_reporting_date
+from reports.data import REPORT_TABLES, is_newest_reporting_date
 from reports.render import MAX_REPORT_BYTES, render_report_result
 
-REPORT_CODE = sorted(p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*") if p.is_file()
-                     and p.suffix in (".py", ".j2", ".css", ".js"))
-
-OWNERS = ["team:impact-model"]
-INDICATORS_KEY = dg.AssetKey(["marts", "indicators"])
-FLAGS_KEY = dg.AssetKey(["marts", "flags"])
+REPORT_CODE = sorted(
+    p for p in (Path(__file__).resolve().parents[2] / "reports").rglob("*")
+    if p.is_file() and p.suffix in (".py", ".j2", ".css", ".js", ".toml")
+)
+# The models whose tables the report reads, each once.
+REPORT_MODELS = tuple(dict.fromkeys(builder_of(t) for t in REPORT_TABLES))
+CODE_VERSION = hashlib.sha256(b"".join(p.read_bytes() for p in REPORT_CODE)).hexdigest()[:16]
 
 
 @dg.asset(
-    key=dg.AssetKey(["reports", "impact_report"]),
+    key=REPORT_KEY,
     group_name="report",
     kinds={"html", "plotly"},
     owners=OWNERS,
-    deps=[INDICATORS_KEY, FLAGS_KEY],
+    deps=[m.key for m in REPORT_MODELS],
     pool="warehouse",
+    code_version=CODE_VERSION,
     tags={"layer": "report"},
     description=(
         "The board's impact report: a self-contained HTML file (plotly.js embedded once, opens "
         "offline), Danish by default. National progress against the 2028 targets, one section per "
         "granted cluster, strategic signals and a data-quality appendix; figures resting on fewer "
-        "than `disclosure_min_firms` firms are suppressed."
+        "than `disclosure_min_firms` firms are suppressed. Reads the marts only."
     ),
 )
 def impact_report(
@@ -55,11 +56,9 @@ def impact_report(
     latest = settings.reports / "impact_report.html"
     with warehouse.reader() as con:
         fp = fingerprint(
-            [p.read_text(encoding="utf-8") for p in REPORT_CODE],
+            CODE_VERSION,
             settings.lang, settings.as_of, settings.thresholds.disclosure_min_firms,
-            upstream_fingerprints(con, ["model:indicators", "model:flags"]),
-            [table_state(con, t) for t in ("staging.accounts", "staging.grants",
-                                           "meta.ingested_files", "quality.rejected_rows")],
+            upstream_fingerprints(con, [m.state_name for m in REPORT_MODELS]),
         )
         previous = stored(con, "report:impact_report")
         newest = is_newest_reporting_date(con, settings.as_of)
@@ -80,7 +79,8 @@ def impact_report(
                 "as_of": dg.MetadataValue.text(settings.as_of.isoformat()),
                 "lang": dg.MetadataValue.text(settings.lang),
                 "rebuilt": dg.MetadataValue.bool(False),
-            }
+            },
+            data_version=dg.DataVersion(fp),
         )
     with warehouse.reader() as con:
         result = render_report_result(con, settings)
@@ -103,7 +103,8 @@ def impact_report(
             "lang": dg.MetadataValue.text(settings.lang),
             "render_seconds": dg.MetadataValue.float(round(result.seconds, 3)),
             "rebuilt": dg.MetadataValue.bool(True),
-        }
+        },
+        data_version=dg.DataVersion(fp),
     )
 
 

@@ -24,7 +24,9 @@ _TIME_COLUMNS = ("_loaded_at", "ingested_at")
 
 
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
-    """(rows, latest load time) of ``schema.table``; rows alone if it has no load-time column."""
+    """What says ``schema.table`` is unchanged: (rows, latest load time) where it has a load-time
+    column (every staged or recorded row gets a new one), else (rows, a hash of its content):
+    reference data edited by the secretariat, rejected rows."""
     schema, name = table.split(".")
     columns = {
         r[0]
@@ -37,8 +39,8 @@ def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
     if not columns:
         return (table, "missing")
     stamp = next((c for c in _TIME_COLUMNS if c in columns), None)
-    select = f"count(*), max({stamp})" if stamp else "count(*)"
-    return (table, *fetch_all(con, f"SELECT {select} FROM {schema}.{name}")[0])
+    select = f"count(*), max({stamp})" if stamp else "count(*), bit_xor(hash(t))"
+    return (table, *fetch_all(con, f"SELECT {select} FROM {schema}.{name} AS t")[0])
 
 
 def fingerprint(*parts: Any) -> str:
@@ -58,6 +60,11 @@ def store(con: duckdb.DuckDBPyConnection, name: str, fp: str, result: str | None
         "INSERT INTO meta.build_state VALUES ($n, $fp, $at, $result)",
         {"n": name, "fp": fp, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "result": result},
     ).fetchall()
+
+
+def model_state_name(path: str) -> str:
+    """The ``meta.build_state`` row of the SQL model ``<layer>/<name>`` (e.g. ``marts/indicators``)."""
+    return f"model:{path}"
 
 
 def upstream_fingerprints(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[str | None]:

@@ -1,7 +1,9 @@
 """The input contract (``../shared/contract/inputs.md``) as data: datasets, columns, rules.
 
-Everything that ingestion, ``impact validate``, the demo generator and the GX suites need to know
-about a dataset is declared here once.
+Everything that ingestion, ``impact validate``, the demo generator, the GX suites, the staging
+DDL and the indicators need to know about a dataset is declared here once: column kinds and
+ranges, keys, references, the storage type of each staging column, and which account columns
+are funding lines (private or public).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["text", "int", "number", "date", "bool", "cvr", "code", "theme", "nace", "region"]
+FundingSide = Literal["private", "public"]
 
 THEMES: tuple[str, ...] = (
     "artificial_intelligence",
@@ -56,9 +59,20 @@ class Column:
     min_exclusive: bool = False
     codes: tuple[str, ...] = ()
     default: float | None = None
+    # Accounts: a funding line of the cluster organisation, private cash or public funding.
+    funding: FundingSide | None = None
+    # The staging column's DuckDB type where it is not the kind's default (years fit INTEGER).
+    storage: str | None = None
+
+    @property
+    def not_null(self) -> bool:
+        """Staged NOT NULL: required, or filled with a default when empty."""
+        return self.required or self.default is not None
 
     @property
     def sql_type(self) -> str:
+        if self.storage:
+            return self.storage
         return {
             "text": "VARCHAR",
             "int": "BIGINT",
@@ -96,6 +110,48 @@ class Dataset:
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    @property
+    def staging_columns(self) -> tuple[tuple[str, str, bool], ...]:
+        """(name, DuckDB type, NOT NULL) of ``staging.<name>``'s data columns, in order.
+
+        A theme column is followed by ``<name>_original``: the code as delivered (lower-cased,
+        trimmed), since an unknown code is staged as ``other``.
+        """
+        out: list[tuple[str, str, bool]] = []
+        for c in self.columns:
+            out.append((c.name, c.sql_type, c.not_null))
+            if c.kind == "theme":
+                out.append((f"{c.name}_original", "VARCHAR", c.not_null))
+        return tuple(out)
+
+    def funding_lines(self, side: FundingSide | None = None) -> tuple[str, ...]:
+        """The funding-line columns (of one side), in the contract's order."""
+        return tuple(c.name for c in self.columns if c.funding and (side is None or c.funding == side))
+
+
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_file_sha256", "VARCHAR"),
+    ("_file_name", "VARCHAR"),
+    ("_row_number", "BIGINT"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+
+def staging_ddl(dataset: Dataset) -> str:
+    """``CREATE TABLE IF NOT EXISTS staging.<name>`` from the contract (identifiers only).
+
+    Natural keys are not declared as PRIMARY KEYs: ingestion upserts by key itself (latest wins)
+    and the GX suites check uniqueness; DuckDB's ART indexes would slow national-size loads.
+    Lineage columns point every staged row at the raw row it came from; ``_loaded_at`` is when
+    its file was applied.
+    """
+    lines = [
+        f"    {name} {sql_type}{' NOT NULL' if not_null else ''}"
+        for name, sql_type, not_null in dataset.staging_columns
+    ]
+    lines += [f"    {name} {sql_type} NOT NULL" for name, sql_type in LINEAGE_COLUMNS]
+    return f"CREATE TABLE IF NOT EXISTS staging.{dataset.name} (\n" + ",\n".join(lines) + "\n)"
+
 
 def _amount(name: str, required: bool = True, **kw: object) -> Column:
     return Column(name, "number", required=required, min_value=0, **kw)  # type: ignore[arg-type]
@@ -125,14 +181,14 @@ DATASETS: dict[str, Dataset] = {
             "accounts",
             (
                 Column("cluster_id", "text", True),
-                Column("fiscal_year", "int", True, min_value=2000, max_value=2100),
+                Column("fiscal_year", "int", True, min_value=2000, max_value=2100, storage="INTEGER"),
                 _amount("revenue_total_dkk"),
-                _amount("deb_funding_dkk"),
-                _amount("other_public_funding_dkk"),
-                _amount("membership_fees_dkk"),
-                _amount("sponsorships_dkk"),
-                _amount("user_payments_dkk"),
-                _amount("other_private_cash_dkk", required=False, default=0.0),
+                _amount("deb_funding_dkk", funding="public"),
+                _amount("other_public_funding_dkk", funding="public"),
+                _amount("membership_fees_dkk", funding="private"),
+                _amount("sponsorships_dkk", funding="private"),
+                _amount("user_payments_dkk", funding="private"),
+                _amount("other_private_cash_dkk", required=False, default=0.0, funding="private"),
                 _amount("private_in_kind_dkk", required=False),
                 _amount("costs_total_dkk"),
                 Column("result_dkk", "number"),
@@ -191,7 +247,7 @@ DATASETS: dict[str, Dataset] = {
             "firms",
             (
                 Column("cvr", "cvr", True),
-                Column("year", "int", True, min_value=2000, max_value=2100),
+                Column("year", "int", True, min_value=2000, max_value=2100, storage="INTEGER"),
                 Column("employees", "number", True, min_value=0),
                 Column("turnover_dkk", "number", min_value=0),
                 Column("gross_profit_dkk", "number"),
@@ -205,11 +261,11 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "survey_demand",
             (
-                Column("survey_year", "int", True),
+                Column("survey_year", "int", True, storage="INTEGER"),
                 Column("cluster_id", "text", True),
                 Column("respondent_cvr", "cvr", True),
                 Column("theme", "theme", True),
-                Column("demand", "int", True, min_value=1, max_value=5),
+                Column("demand", "int", True, min_value=1, max_value=5, storage="INTEGER"),
             ),
             key=("survey_year", "cluster_id", "respondent_cvr", "theme"),
             description="Members' demand for activities by theme (baseline 2025, then yearly).",
@@ -218,7 +274,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "survey_network",
             (
-                Column("survey_year", "int", True),
+                Column("survey_year", "int", True, storage="INTEGER"),
                 Column("cluster_id", "text", True),
                 Column("org_id", "text", True),
                 Column("org_type", "code", True, codes=ORG_TYPES),
@@ -250,3 +306,25 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "participation": ("activities",),
     "innovation_outcomes": ("activities", "participation"),
 }
+
+
+def funding_macro_ddl() -> tuple[str, ...]:
+    """DuckDB macros summing an accounts row's funding lines, from the contract's ``funding`` flags.
+
+    ``private_cash(a)``, ``public_funding(a)`` and ``funding_lines(a)`` take the row itself
+    (``FROM staging.accounts AS a``) and add its columns in the contract's order, so every model,
+    flag and check sums the same lines the same way.
+    """
+    accounts = DATASETS["accounts"]
+
+    def total(columns: tuple[str, ...]) -> str:
+        return " + ".join(f"a.{c}" for c in columns)
+
+    return tuple(
+        f"CREATE OR REPLACE MACRO {name}(a) AS ({total(columns)})"
+        for name, columns in (
+            ("private_cash", accounts.funding_lines("private")),
+            ("public_funding", accounts.funding_lines("public")),
+            ("funding_lines", accounts.funding_lines()),
+        )
+    )

@@ -1,16 +1,22 @@
-"""Metadata that the warehouse's assets and checks show in the Dagster UI: Markdown tables,
-row counts and previews. One implementation for every domain (ingestion, marts, quality)."""
+"""Metadata that the warehouse's assets and checks show in the Dagster UI, in Dagster's own types:
+row counts (``dagster/row_count``), column schemas (``dagster/column_schema``), previews as
+tables (``MetadataValue.table``), and Markdown tables for short summaries. One implementation
+for every domain (ingestion, models, quality, report)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 import duckdb
 
+from pipelines.core.contract import LINEAGE_COLUMNS, Dataset
 from pipelines.core.warehouse import fetch_all
 
+OWNERS = ["team:impact-model"]
 PREVIEW_ROWS = 10
 MAX_CELL_CHARS = 60
 
@@ -37,25 +43,103 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def markdown_preview(
+def _plain(value: Any) -> str | int | float | bool | None:
+    """A cell as one of the types a Dagster table record takes."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value else None
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _duckdb_type_family(sql_type: str) -> str:
+    return sql_type.split("(")[0].lower()
+
+
+def table_preview(
     con: duckdb.DuckDBPyConnection,
     table: str,
     where: str = "",
     params: Mapping[str, Any] | None = None,
     limit: int = PREVIEW_ROWS,
-) -> str:
-    """The first rows of ``table`` (optionally filtered by a bound ``where``) as Markdown."""
+) -> dg.TableMetadataValue:
+    """The first rows of ``table`` (optionally filtered by a bound ``where``) as a Dagster table."""
     cursor = con.execute(f"SELECT * FROM {table} {where} LIMIT {int(limit)}", params or {})
     rows = cursor.fetchall()
-    if not rows:
-        return "_no rows_"
-    return md_table([d[0] for d in cursor.description], rows)
+    columns = [dg.TableColumn(d[0], _duckdb_type_family(str(d[1]))) for d in cursor.description]
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord({c.name: _plain(v) for c, v in zip(columns, row, strict=True)})
+            for row in rows
+        ],
+        schema=dg.TableSchema(columns=columns),
+    )
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.MetadataValue]:
-    (rows,) = fetch_all(con, f"SELECT count(*) FROM {table}")[0]
+def table_schema_of(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
+    """The columns of a warehouse table as DuckDB has them."""
+    schema, name = table.split(".", 1)
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c, t.lower(), constraints=dg.TableColumnConstraints(nullable=n == "YES"))
+            for c, t, n in fetch_all(
+                con,
+                "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                "WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position",
+                {"s": schema, "t": name},
+            )
+        ]
+    )
+
+
+def contract_schema(dataset: Dataset) -> dg.TableSchema:
+    """``dagster/column_schema`` of ``staging.<dataset>``, from the input contract."""
+    described = {c.name: c for c in dataset.columns}
+    columns = []
+    for name, sql_type, not_null in dataset.staging_columns:
+        column = described.get(name)
+        if column is None:
+            text = "the theme code as delivered (lower-cased, trimmed)"
+        else:
+            text = f"{column.kind}{' (required)' if column.required else ''}"
+            if column.codes:
+                text += f": one of {', '.join(column.codes)}"
+            if column.min_value is not None or column.max_value is not None:
+                low = "" if column.min_value is None else f"{'>' if column.min_exclusive else '>='} {column.min_value:g}"
+                high = "" if column.max_value is None else f"<= {column.max_value:g}"
+                text += f", {' and '.join(p for p in (low, high) if p)}"
+            if column.funding:
+                text += f"; {column.funding} funding line"
+        columns.append(
+            dg.TableColumn(
+                name,
+                sql_type.lower(),
+                description=text,
+                constraints=dg.TableColumnConstraints(nullable=not not_null),
+            )
+        )
+    columns += [
+        dg.TableColumn(name, sql_type.lower(), description="lineage: the raw row it came from")
+        for name, sql_type in LINEAGE_COLUMNS
+    ]
+    return dg.TableSchema(columns=columns)
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, dg.MetadataValue]:
+    """Row count, table name, column schema and a preview of ``table`` (rows matching ``where``)."""
+    (rows,) = fetch_all(con, f"SELECT count(*) FROM {table} {where}", params)[0]
     return {
         "dagster/row_count": dg.MetadataValue.int(int(rows)),
-        "table": dg.MetadataValue.text(table),
-        "preview": dg.MetadataValue.md(markdown_preview(con, table)),
+        "dagster/table_name": dg.MetadataValue.text(table),
+        "dagster/column_schema": dg.MetadataValue.table_schema(table_schema_of(con, table)),
+        "preview": table_preview(con, table, where, params),
     }

@@ -1,9 +1,9 @@
 """Access to the DuckDB warehouse: one writer at a time, schema bootstrap, SQL files.
 
 DuckDB allows one writing process per database file. Every write goes through
-:func:`connect_writer`, which takes an exclusive ``flock`` on ``<warehouse>.lock`` first, so that
-concurrent runs (the schedule, the sensor, a run launched by hand, the CLI) queue instead of
-failing with a lock error. The lock is re-entrant inside one process.
+:func:`connect_writer`, which first takes an exclusive lock on ``<warehouse>.lock`` (``filelock``:
+an ``flock`` that is re-entrant inside one process), so that concurrent runs (the schedule, the
+sensor, a run launched by hand, the CLI) queue instead of failing with a lock error.
 
 duckdb 2.0 notes (see ``../shared/notes/stack-facts.md``): a result of ``execute`` must be
 fetched completely before the connection is used again, so the helpers here always fetch.
@@ -11,9 +11,8 @@ fetched completely before the connection is used again, so the helpers here alwa
 
 from __future__ import annotations
 
-import fcntl
 import os
-import threading
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import filelock
 import polars as pl
 
+from pipelines.core.catalogue import catalogue
 from pipelines.core.config import BOARD_DECISION_CSV, SQL_DIR
+from pipelines.core.contract import DATASETS, funding_macro_ddl, staging_ddl
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "768MB")
 SCHEMAS = ("meta", "reference", "raw", "staging", "quality", "intermediate", "marts")
-
-_lock_guard = threading.Lock()
-_held_locks: dict[str, tuple[int, int]] = {}  # path -> (fd, depth)
+# DDL files under sql/ddl/, applied in this order; staging comes from the input contract.
+DDL_FILES = ("meta", "raw", "quality", "marts", "functions")
 
 
 class WarehouseLockTimeout(RuntimeError):
@@ -38,46 +39,27 @@ class WarehouseLockTimeout(RuntimeError):
 
 @contextmanager
 def exclusive_lock(lock_path: Path, timeout_s: float = 6 * 3600) -> Iterator[None]:
-    """Hold an exclusive, process-re-entrant flock on ``lock_path``; wait for it if taken."""
-    key = str(lock_path.resolve())
-    with _lock_guard:
-        if key in _held_locks:
-            fd, depth = _held_locks[key]
-            _held_locks[key] = (fd, depth + 1)
-            acquired_here = False
-        else:
-            acquired_here = True
-    if acquired_here:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise WarehouseLockTimeout(
-                        f"waited {timeout_s:.0f}s for {lock_path}; another run holds it"
-                    ) from None
-                time.sleep(0.2)
-        with _lock_guard:
-            _held_locks[key] = (fd, 1)
+    """Hold an exclusive, process-re-entrant lock on ``lock_path``; wait for it if taken.
+
+    One lock object per path and process (``is_singleton``), shared by every thread
+    (``thread_local=False``): a run's steps and checks nest their connections inside the run's
+    own hold. The lock file stays on disk (``preserve_lock_file``) so that waiting processes and
+    the holder always agree on one inode.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(
+        lock_path, thread_local=False, is_singleton=True, preserve_lock_file=True
+    )
+    try:
+        lock.acquire(timeout=timeout_s, poll_interval=0.2)
+    except filelock.Timeout:
+        raise WarehouseLockTimeout(
+            f"waited {timeout_s:.0f}s for {lock_path}; another run holds it"
+        ) from None
     try:
         yield
     finally:
-        with _lock_guard:
-            fd, depth = _held_locks[key]
-            if depth > 1:
-                _held_locks[key] = (fd, depth - 1)
-                release = False
-            else:
-                del _held_locks[key]
-                release = True
-        if release:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        lock.release()
 
 
 def lock_path_for(warehouse: Path) -> Path:
@@ -148,8 +130,13 @@ def execute_script(
 ) -> None:
     """Run a ``;``-separated script, binding only the named parameters each statement uses."""
     for statement in split_sql(script):
-        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-        con.execute(statement, used).fetchall()
+        con.execute(statement, used_params(statement, params)).fetchall()
+
+
+def used_params(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The named parameters ``statement`` refers to (``$name``, whole names only)."""
+    names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", statement))
+    return {k: v for k, v in (params or {}).items() if k in names}
 
 
 def split_sql(script: str) -> list[str]:
@@ -193,13 +180,46 @@ def _ensure_schema_once(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema and table the pipeline writes to (idempotent), and the reference data."""
+    """Create every schema, table and macro the pipeline writes to (idempotent), and the reference
+    data: the DDL of ``sql/ddl/``, the staging tables and funding-line macros of the input
+    contract, the board decision and the indicator catalogue."""
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}").fetchall()
-    execute_script(con, sql_text("staging/schema"))
+    for name in DDL_FILES[:-1]:
+        execute_script(con, sql_text(f"ddl/{name}"))
+    for dataset in DATASETS.values():
+        con.execute(staging_ddl(dataset)).fetchall()
+    for statement in funding_macro_ddl():
+        con.execute(statement).fetchall()
+    execute_script(con, sql_text(f"ddl/{DDL_FILES[-1]}"))
     load_reference(con)
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)load the board decision shipped with the project into ``reference.board_decision``."""
-    execute_script(con, sql_text("staging/reference"), {"board_decision_csv": str(BOARD_DECISION_CSV)})
+    """(Re)load the reference data shipped with the project: ``reference.board_decision`` (and
+    the ``reference.clusters`` view) and ``reference.indicator_catalogue``."""
+    execute_script(con, sql_text("ddl/reference"), {"board_decision_csv": str(BOARD_DECISION_CSV)})
+    frame = pl.DataFrame(
+        [
+            {
+                "indicator": i.code,
+                "family": i.family,
+                "unit": i.unit,
+                "scopes": list(i.scopes),
+                "period": i.period,
+                "status_rule": i.status_rule,
+                "summed": i.summed,
+                "has_interval": i.interval,
+                "label_da": i.label["da"],
+                "label_en": i.label["en"],
+            }
+            for i in catalogue()
+        ]
+    )
+    con.register("_indicator_catalogue", frame)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TABLE reference.indicator_catalogue AS SELECT * FROM _indicator_catalogue"
+        ).fetchall()
+    finally:
+        con.unregister("_indicator_catalogue")

@@ -116,15 +116,9 @@ revenue_flags AS (
                 THEN dk_pct(abs(a.revenue_total_dkk - a.funding_lines) / a.funding_lines)
                 ELSE 'no funding lines' END
         || ')' AS message
-    FROM (
-        SELECT cluster_id, fiscal_year, revenue_total_dkk,
-               deb_funding_dkk + other_public_funding_dkk + membership_fees_dkk + sponsorships_dkk
-               + user_payments_dkk + other_private_cash_dkk AS funding_lines
-        FROM staging.accounts
-        WHERE fiscal_year <= year(CAST($as_of AS DATE))
-    ) AS a
+    FROM intermediate.cluster_accounts AS a
     JOIN names AS n USING (cluster_id)
-    WHERE abs(a.revenue_total_dkk - a.funding_lines) > $revenue_mismatch_tolerance * a.funding_lines
+    WHERE revenue_mismatch(a.revenue_total_dkk, a.funding_lines, $revenue_mismatch_tolerance)
 ),
 theme_flags AS (
     SELECT

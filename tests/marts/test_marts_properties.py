@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marts_helpers import Stage
 
-from assets.models.definitions import defs, indicator_assets
+from assets.models.definitions import defs
+from assets.models.definitions import model_assets as indicator_assets
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import ensure_schema, fetch_all
@@ -187,8 +188,8 @@ def test_materialize_assets_into_a_temporary_warehouse(tmp_path: Path) -> None:
     )
     con.close()
     assert row == (1.0, "critical")  # 1 of 10 * 729/1460 = 5.0 expected
-    for spec in indicator_assets:
-        assert spec.group_names_by_key[spec.key] == "indicators"
+    for spec in indicator_assets:  # grouped by layer: intermediate/..., marts/...
+        assert spec.group_names_by_key[spec.key] == spec.key.path[0]
 
 
 def test_definitions_load() -> None:

@@ -1,8 +1,10 @@
 """A small, realistic warehouse for the report tests, built by inserting rows directly.
 
 The rows follow the output contract's shapes (``marts.indicators``, ``marts.flags``,
-``staging.accounts``, ``staging.grants``, ``meta.ingested_files``, ``quality.rejected_rows``).
-Distinctive values are exposed as constants so that tests can look for them in the HTML.
+``staging.accounts``, ``staging.grants``, ``meta.ingested_files``, ``quality.rejected_rows``);
+the other marts the report reads are then built from them by their own models
+(:data:`REPORT_SIDE_MODELS`). Distinctive values are exposed as constants so that tests can look
+for them in the HTML.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from assets.models.models import model_named, model_params, run_model
 from pipelines.core.warehouse import connect_writer
+
+# The marts the report reads beside marts.indicators and marts.flags (which the fixture writes).
+REPORT_SIDE_MODELS = ("marts/programme", "marts/cluster_accounts", "marts/data_quality")
 
 AS_OF = dt.date(2026, 11, 30)
 OLD_AS_OF = dt.date(2026, 6, 30)
@@ -194,8 +200,15 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
         ).fetchall()
 
 
+def build_report_side_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the programme, accounts and data-quality marts from the staged rows."""
+    for name in REPORT_SIDE_MODELS:
+        run_model(con, model_named(name), model_params(AS_OF))
+
+
 def build(path: Path) -> Path:
     """Create the fixture warehouse at ``path`` and return it."""
     with connect_writer(path) as con:
         populate(con)
+        build_report_side_marts(con)
     return path

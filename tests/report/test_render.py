@@ -119,6 +119,7 @@ def test_input_text_is_escaped(warehouse: Path, tmp_path: Path) -> None:
         con.execute(
             "UPDATE reference.board_decision SET organisation = ? WHERE cluster_id = 'am-hub'", [evil]
         ).fetchall()
+        fx.build_report_side_marts(con)  # as the next run's models would
         path = render_report(con, settings_for(warehouse, tmp_path / "out"))
     text = path.read_text(encoding="utf-8")
     assert evil not in text
@@ -156,11 +157,17 @@ def test_figures_are_valid_json_and_counted(render: Render) -> None:
 
 
 def test_renders_an_empty_warehouse(tmp_path: Path) -> None:
+    from assets.models.models import run_all
+
     with connect_writer(tmp_path / "empty.duckdb") as con:
+        run_all(con, fx.AS_OF)  # a first run on an empty inbox builds every model, then the report
         result = render_report_result(con, settings_for(tmp_path / "empty.duckdb", tmp_path / "out"))
     text = result.path.read_text(encoding="utf-8")
     assert text.count('<section class="section cluster"') == 11
-    assert result.flagged_clusters == 0
+    with connect_writer(tmp_path / "empty.duckdb") as con:
+        flags = con.execute("SELECT DISTINCT indicator FROM marts.flags").fetchall()
+    assert flags == [("dq_missing_grant",)]  # no grants registered yet: every cluster is told so
+    assert result.flagged_clusters == 11
 
 
 def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
@@ -170,9 +177,9 @@ def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
     spec = next(iter(impact_report.specs))
     assert spec.group_name == "report"
     assert set(spec.kinds) == {"html", "plotly"}
-    assert {d.asset_key for d in spec.deps} == {
-        dg.AssetKey(["marts", "indicators"]),
-        dg.AssetKey(["marts", "flags"]),
+    assert {d.asset_key for d in spec.deps} == {  # the models of the marts it reads, no others
+        dg.AssetKey(["marts", name])
+        for name in ("indicators", "flags", "programme", "cluster_accounts", "data_quality")
     }
     assert impact_report in list(defs.assets or [])
     resource = WarehouseResource(
@@ -237,3 +244,26 @@ def test_the_danish_report_does_not_repeat_the_pipelines_english_flag_messages(w
     dq_message = "2 activities with unknown theme codes (quantum)"
     assert dq_message not in html["da"] and dq_message in html["en"]
     assert "Aktiviteter med ukendte temakoder er talt med som" in html["da"]  # its Danish sentence
+
+
+def test_the_report_reads_the_marts_only(warehouse: Path, tmp_path: Path) -> None:
+    """With every table outside ``marts`` dropped (staging, meta, quality, reference, ...), the
+    report renders the same page: it reads nothing but the marts its asset depends on."""
+    from reports.data import REPORT_TABLES
+
+    with connect_writer(warehouse) as con:
+        full = render_report_result(con, settings_for(warehouse, tmp_path / "full"))
+        objects = con.execute(
+            "SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name <> 'marts' "
+            "UNION ALL SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() "
+            "WHERE NOT internal AND schema_name <> 'marts'"
+        ).fetchall()
+        assert any(s == "staging" for s, _, _ in objects)
+        for schema, name, kind in objects:
+            con.execute(f'DROP {kind} "{schema}"."{name}" CASCADE').fetchall()
+        marts = {f"marts.{t}" for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+        assert set(REPORT_TABLES) <= marts
+        alone = render_report_result(con, settings_for(warehouse, tmp_path / "alone"))
+    strip = lambda text: re.sub(r"Dannet [0-9-]+ [0-9:]+", "", text)  # noqa: E731
+    assert strip(alone.path.read_text(encoding="utf-8")) == strip(full.path.read_text(encoding="utf-8"))

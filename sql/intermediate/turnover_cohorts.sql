@@ -1,5 +1,5 @@
--- Model intermediate.turnover_cohort / turnover_cohort_clusters / turnover_controls: turnover
--- cohorts and the matched difference-in-differences of the output contract.
+-- Model intermediate.turnover_cohort / turnover_cohort_clusters / turnover_controls / turnover_did /
+-- turnover_groups: turnover cohorts and the matched difference-in-differences of the output contract.
 --
 -- Cohort year t = calendar year of the firm's first participation in an activity of an innovation
 -- grant inside the grant window. The firm enters if it is an SME at t (same register fall-backs as
@@ -106,3 +106,34 @@ LEFT JOIN intermediate.turnover_controls AS k
       AND k.employee_band = c.employee_band
       AND k.region = c.region
 GROUP BY c.cvr, c.cohort_year, c.growth, c.g, c.matchable;
+
+-- Per scope (each granted cluster and 'ALL') and period (each cohort year, and 'all' for every
+-- scope): the cohort's median two-year growth and size, and the matched effect and its firms.
+CREATE OR REPLACE TABLE intermediate.turnover_groups AS
+WITH members AS (
+    SELECT m.cluster_id AS scope, d.*
+    FROM intermediate.turnover_did AS d
+    JOIN intermediate.turnover_cohort_clusters AS m USING (cvr)
+    UNION ALL
+    SELECT 'ALL' AS scope, d.*
+    FROM intermediate.turnover_did AS d
+),
+scopes AS (
+    SELECT cluster_id AS scope FROM reference.clusters
+    UNION ALL
+    SELECT 'ALL'
+)
+SELECT scope, CAST(cohort_year AS VARCHAR) AS period,
+       median(growth) AS growth, count(*) AS n_cohort,
+       exp(avg(did) FILTER (WHERE matched)) - 1 AS effect,
+       count(*) FILTER (WHERE matched) AS n_matched
+FROM members
+GROUP BY scope, cohort_year
+UNION ALL
+SELECT s.scope, 'all',
+       median(m.growth), count(m.cvr),
+       exp(avg(m.did) FILTER (WHERE m.matched)) - 1,
+       count(m.cvr) FILTER (WHERE m.matched)
+FROM scopes AS s
+LEFT JOIN members AS m ON m.scope = s.scope
+GROUP BY s.scope;

@@ -1,0 +1,22 @@
+-- Schema marts: the published indicator tables, kept per as_of (output contract). The other marts
+-- tables are built whole by their models (sql/marts/*.sql).
+CREATE TABLE IF NOT EXISTS marts.indicators (
+    cluster_id VARCHAR NOT NULL,
+    indicator  VARCHAR NOT NULL,
+    period     VARCHAR NOT NULL,
+    value      DOUBLE,
+    target     DOUBLE,
+    expected   DOUBLE,
+    n_firms    BIGINT,
+    status     VARCHAR NOT NULL,
+    as_of      DATE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS marts.flags (
+    cluster_id VARCHAR NOT NULL,
+    indicator  VARCHAR NOT NULL,
+    period     VARCHAR NOT NULL,
+    severity   VARCHAR NOT NULL,
+    message    VARCHAR NOT NULL,
+    as_of      DATE NOT NULL
+);
