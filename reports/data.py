@@ -20,7 +20,8 @@ from pipelines.core.warehouse import fetch_all
 
 # The funding lines of the accounts, private ones first (the input contract's funding flags).
 PRIVATE_COLUMNS: tuple[str, ...] = DATASETS["accounts"].funding_lines("private")
-FUNDING_COLUMNS: tuple[str, ...] = PRIVATE_COLUMNS + DATASETS["accounts"].funding_lines("public")
+PUBLIC_COLUMNS: tuple[str, ...] = DATASETS["accounts"].funding_lines("public")
+FUNDING_COLUMNS: tuple[str, ...] = PRIVATE_COLUMNS + PUBLIC_COLUMNS
 
 # Every table the report reads: marts only.
 REPORT_TABLES: tuple[str, ...] = (

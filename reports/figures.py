@@ -19,7 +19,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from reports.data import FUNDING_COLUMNS, ReportData
+from reports.data import FUNDING_COLUMNS, PRIVATE_COLUMNS, PUBLIC_COLUMNS, ReportData
 from reports.i18n import Formatter
 
 STATUS_COLOURS: dict[str, str] = {
@@ -33,15 +33,13 @@ STATUS_COLOURS: dict[str, str] = {
 NAVY = "#12355b"
 EXPECTED_COLOUR = "#24292f"
 TARGET_COLOUR = "#d0d7de"
-FUNDING_COLOURS: dict[str, str] = {
-    "membership_fees_dkk": "#0b4f8a",
-    "sponsorships_dkk": "#2f81c7",
-    "user_payments_dkk": "#6cb4ee",
-    "other_private_cash_dkk": "#a8d1f5",
-    "deb_funding_dkk": "#c2571a",
-    "other_public_funding_dkk": "#f0a56b",
-}
+# Private funding lines in blues, public ones in oranges (the contract says which is which).
+FUNDING_COLOURS: dict[str, str] = dict(
+    zip(PRIVATE_COLUMNS, ("#0b4f8a", "#2f81c7", "#6cb4ee", "#a8d1f5"), strict=False)
+) | dict(zip(PUBLIC_COLUMNS, ("#c2571a", "#f0a56b"), strict=False))
 SERIES_COLOURS = ("#0b4f8a", "#c2571a", "#1a7f37", "#8250df")
+# The strategic signals of the board decision, in the order they are drawn.
+SIGNALS = ("activities_defence_share", "activities_ai_share")
 
 FigureDict = dict[str, Any]
 
@@ -160,7 +158,7 @@ def bullet(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
     t_hover, a_hover, e_hover = [], [], []
     for code in ("smes_concepts", "smes_collective"):
         row = data.get(cluster_id, code, "to_date")
-        labels.append(esc(fmt.t(f"short_{code}")))
+        labels.append(esc(fmt.short(code)))
         targets.append(row.target if row else None)
         expecteds.append(row.expected if row else None)
         actuals.append(row.value if row else None)
@@ -273,17 +271,14 @@ def network(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
 def signals_national(data: ReportData, fmt: Formatter) -> FigureDict:
     """Defence and AI shares of the activities per start year, nationally."""
     fig = go.Figure()
-    for colour, code, key in (
-        (SERIES_COLOURS[0], "activities_defence_share", "defence"),
-        (SERIES_COLOURS[1], "activities_ai_share", "ai"),
-    ):
+    for colour, code in zip(SERIES_COLOURS, SIGNALS, strict=False):
         rows = data.series("ALL", code)
         fig.add_trace(go.Scatter(
             x=[r.period for r in rows], y=[r.value for r in rows], mode="lines+markers+text",
-            name=esc(fmt.t(key)), line={"color": colour, "width": 3}, marker={"size": 9},
+            name=esc(fmt.short(code)), line={"color": colour, "width": 3}, marker={"size": 9},
             text=[fmt.percent(r.value) for r in rows], textposition="top center",
             customdata=[fmt.percent(r.value) for r in rows],
-            hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.t(key)) + "</extra>",
+            hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.short(code)) + "</extra>",
         ))
     return _finish(
         fig, fmt, height=300,
@@ -297,18 +292,15 @@ def signals_by_cluster(data: ReportData, fmt: Formatter, year: str) -> FigureDic
     """Defence and AI shares per cluster for one start year (grouped horizontal bars)."""
     names = [esc(c.organisation) for c in data.clusters]
     fig = go.Figure()
-    for colour, code, key in (
-        (SERIES_COLOURS[0], "activities_defence_share", "defence"),
-        (SERIES_COLOURS[1], "activities_ai_share", "ai"),
-    ):
+    for colour, code in zip(SERIES_COLOURS, SIGNALS, strict=False):
         vals = []
         for c in data.clusters:
             row = data.get(c.cluster_id, code, year)
             vals.append(row.value if row else None)
         fig.add_trace(go.Bar(
-            y=names, x=vals, orientation="h", name=esc(fmt.t(key)), marker={"color": colour},
+            y=names, x=vals, orientation="h", name=esc(fmt.short(code)), marker={"color": colour},
             customdata=[fmt.percent(v) for v in vals],
-            hovertemplate="%{y}: %{customdata}<extra>" + esc(fmt.t(key)) + "</extra>",
+            hovertemplate="%{y}: %{customdata}<extra>" + esc(fmt.short(code)) + "</extra>",
         ))
     return _finish(
         fig, fmt, height=max(320, 34 * len(names) + 80), barmode="group",
