@@ -174,9 +174,7 @@ def _business_check(family: str) -> dg.AssetChecksDefinition:
                 "clusters_critical": dg.MetadataValue.json(outcome.clusters_critical),
                 "clusters_behind": dg.MetadataValue.json(outcome.clusters_behind),
                 "national_status": dg.MetadataValue.json(outcome.national_status),
-                "flagged_rows": dg.MetadataValue.md(
-                    str(outcome.report.extra_metadata.get("flagged_rows", "none"))
-                ),
+                "flagged_rows": outcome.report.extra_metadata["flagged_rows"],
                 "figures": dg.MetadataValue.text("\n".join(outcome.lines) or "none"),
             }
         )
@@ -227,10 +225,6 @@ def ingestion_health_check(
         for dataset in datasets:
             report = reports[dataset]
             file_failed = any(o.label == "no failed file" and not o.success for o in report.outcomes)
-            report.extra_metadata = {
-                k: (dg.MetadataValue.md(v) if k == "failed_files" else v)
-                for k, v in report.extra_metadata.items()
-            }
             results.append(
                 check_result(
                     report,

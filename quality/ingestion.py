@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines.core.contract import INGESTION_ORDER
-from pipelines.core.metadata import md_table
+from pipelines.core.metadata import records_table
 from quality.gx_runner import validate_frame
 from quality.results import SuiteReport
 from quality.rules import Rule
@@ -101,7 +101,7 @@ def ingestion_health(
             "max_rejected_share": float(max_rejected_share),
         }
         if failures:
-            report.extra_metadata["failed_files"] = md_table(["file", "error"], failures)
+            report.extra_metadata["failed_files"] = records_table(["file", "error"], failures)
             report.notes.append("Failed: " + "; ".join(f"{f} ({e})" for f, e in failures))
         reports[dataset] = report
     elapsed = time.perf_counter() - started

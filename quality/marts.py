@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.core.catalogue import catalogue
 from pipelines.core.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
-from pipelines.core.metadata import md_table
+from pipelines.core.metadata import records_table
 from quality.gx_runner import Expectation, expectations, validate_frame
 from quality.results import SuiteReport, offending_rows
 from quality.rules import GRANTED_CLUSTERS_SQL, Rule
@@ -403,12 +403,8 @@ def business_status(con: duckdb.DuckDBPyConnection, as_of: dt.date, family: str)
     outcome.clusters_behind = [
         c for c in outcome.clusters_behind if c not in outcome.clusters_critical
     ]
-    report.extra_metadata["flagged_rows"] = (
-        md_table(
-            ["cluster", "indicator", "period", "value", "expected", "target", "status"], table_rows
-        )
-        if table_rows
-        else "none"
+    report.extra_metadata["flagged_rows"] = records_table(
+        ["cluster", "indicator", "period", "value", "expected", "target", "status"], table_rows
     )
     report.rows_total = len(frame)
     report.seconds = time.perf_counter() - started

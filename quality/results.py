@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from pipelines.core.metadata import md_cell, md_table
+from pipelines.core.metadata import records_table
 from quality.gx_runner import ExpectationOutcome
 
 if TYPE_CHECKING:
@@ -76,8 +76,8 @@ def check_result(
             report.unexpected_count(o),
             None if o.unexpected_percent is None else round(o.unexpected_percent, 3),
             o.error
-            or ", ".join(md_cell(v) for v in o.sample_values[:5])
-            or md_cell(o.observed_value),
+            or ", ".join(str(v) for v in o.sample_values[:5])
+            or ("" if o.observed_value is None else str(o.observed_value)),
         )
         for o in report.failed
     ]
@@ -85,10 +85,8 @@ def check_result(
         "suite": dg.MetadataValue.text(report.suite),
         "expectations_evaluated": dg.MetadataValue.int(len(report.outcomes)),
         "expectations_failed": dg.MetadataValue.int(len(report.failed)),
-        "failed_expectations": dg.MetadataValue.md(
-            md_table(["expectation", "type", "unexpected", "unexpected %", "sample"], failed_rows)
-            if failed_rows
-            else "none"
+        "failed_expectations": records_table(
+            ["expectation", "type", "unexpected", "unexpected %", "sample"], failed_rows
         ),
         "unexpected_counts": dg.MetadataValue.json(
             {o.label: report.unexpected_count(o) for o in report.failed}
@@ -101,8 +99,8 @@ def check_result(
         metadata["rows_total"] = dg.MetadataValue.int(report.rows_total)
     if report.offending_rows is not None and len(report.offending_rows):
         frame = report.offending_rows.head(MAX_SAMPLE_ROWS)
-        metadata["offending_rows_sample"] = dg.MetadataValue.md(
-            md_table(list(frame.columns), frame.itertuples(index=False, name=None))
+        metadata["offending_rows_sample"] = records_table(
+            [str(c) for c in frame.columns], frame.itertuples(index=False, name=None)
         )
     if report.notes:
         metadata["notes"] = dg.MetadataValue.text(" ".join(report.notes))

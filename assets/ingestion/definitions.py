@@ -11,17 +11,12 @@ from assets.ingestion.loader import DatasetOutcome, ingest_dataset
 from pipelines.core.build_state import fingerprint, table_state
 from pipelines.core.contract import DATASETS, INGESTION_ORDER, UPSTREAM
 from pipelines.core.keys import staging_key
-from pipelines.core.metadata import OWNERS, contract_schema, table_metadata
+from pipelines.core.metadata import OWNERS, contract_schema, records_table, table_metadata
 from pipelines.core.resources import WarehouseResource
 
 
 def _outcome_metadata(outcome: DatasetOutcome) -> dict[str, dg.MetadataValue]:
     files = [f for f in outcome.files if f.status != "skipped"]
-    table = "\n".join(
-        f"| `{f.file_name}` | {f.status} | {f.rows_total} | {f.rows_accepted} | {f.rows_rejected} | "
-        f"{(f.error or '').replace('|', '/')} |"
-        for f in files
-    )
     return {
         "files_new": dg.MetadataValue.int(len(files)),
         "files_ingested": dg.MetadataValue.int(outcome.count("ingested")),
@@ -30,10 +25,10 @@ def _outcome_metadata(outcome: DatasetOutcome) -> dict[str, dg.MetadataValue]:
         "files_already_ingested": dg.MetadataValue.int(outcome.count("skipped")),
         "rows_accepted_this_run": dg.MetadataValue.int(outcome.rows_accepted),
         "rows_rejected_this_run": dg.MetadataValue.int(outcome.rows_rejected),
-        "files_this_run": dg.MetadataValue.md(
-            "| file | status | rows | accepted | rejected | error |\n|---|---|---|---|---|---|\n" + table
-            if files
-            else "No new files."
+        "files_this_run": records_table(
+            ["file", "status", "rows", "accepted", "rejected", "error"],
+            [(f.file_name, f.status, f.rows_total, f.rows_accepted, f.rows_rejected, f.error or "")
+             for f in files],
         ),
     }
 

@@ -16,7 +16,7 @@ from assets.models.models import Model, all_models, builder_of, model_params, ru
 from pipelines.core.build_state import fingerprint, store, stored, table_state
 from pipelines.core.catalogue import catalogue
 from pipelines.core.keys import keys_of_table
-from pipelines.core.metadata import OWNERS, md_table, table_metadata
+from pipelines.core.metadata import OWNERS, records_table, table_metadata
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import fetch_all
 
@@ -104,14 +104,12 @@ def _indicator_metadata(con: duckdb.DuckDBPyConnection, as_of: Any) -> dict[str,
     ]
     return {
         **{f"status {s}": dg.MetadataValue.int(n) for s, n in counts},
-        "cluster_status": dg.MetadataValue.md(
-            md_table(
-                ["cluster", *with_status],
-                [(c, *(v.get(i, "") for i in with_status)) for c, v in table.items()],
-            )
+        "cluster_status": records_table(
+            ["cluster", *with_status],
+            [(c, *(v.get(i, "") for i in with_status)) for c, v in table.items()],
         ),
-        "national_figures": dg.MetadataValue.md(
-            md_table(["indicator", "label", "period", "value", "n_firms", "status"], national_rows)
+        "national_figures": records_table(
+            ["indicator", "label", "period", "value", "n_firms", "status"], national_rows
         ),
     }
 

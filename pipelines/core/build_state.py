@@ -73,22 +73,9 @@ def upstream_fingerprints(con: duckdb.DuckDBPyConnection, names: Iterable[str]) 
 
 # --- Check results as JSON, so that an unchanged check can be answered from meta.build_state ---
 
-_KINDS = {
-    "TextMetadataValue": dg.MetadataValue.text,
-    "IntMetadataValue": dg.MetadataValue.int,
-    "FloatMetadataValue": dg.MetadataValue.float,
-    "MarkdownMetadataValue": dg.MetadataValue.md,
-    "JsonMetadataValue": dg.MetadataValue.json,
-    "BoolMetadataValue": dg.MetadataValue.bool,
-    "PathMetadataValue": dg.MetadataValue.path,
-}
-
 
 def result_to_json(result: dg.AssetCheckResult) -> str:
-    metadata = {
-        key: {"kind": type(value).__name__, "value": value.value}
-        for key, value in (result.metadata or {}).items()
-    }
+    """A check result as JSON; its metadata in Dagster's own serialisation (every metadata kind)."""
     return json.dumps(
         {
             "asset_key": result.asset_key.to_user_string() if result.asset_key else None,
@@ -96,18 +83,14 @@ def result_to_json(result: dg.AssetCheckResult) -> str:
             "passed": result.passed,
             "severity": result.severity.value,
             "description": result.description,
-            "metadata": metadata,
-        },
-        default=str,
+            "metadata": dg.serialize_value(dict(result.metadata or {})),
+        }
     )
 
 
 def result_from_json(text: str, built_at: dt.datetime) -> dg.AssetCheckResult:
     data = json.loads(text)
-    metadata = {
-        key: _KINDS.get(item["kind"], lambda v: dg.MetadataValue.text(str(v)))(item["value"])
-        for key, item in data["metadata"].items()
-    }
+    metadata = dict(dg.deserialize_value(data["metadata"], dict))
     metadata["reused_from"] = dg.MetadataValue.text(
         f"inputs unchanged since the validation of {built_at:%Y-%m-%d %H:%M} UTC; its result is shown"
     )

@@ -1,7 +1,7 @@
 """Metadata that the warehouse's assets and checks show in the Dagster UI, in Dagster's own types:
-row counts (``dagster/row_count``), column schemas (``dagster/column_schema``), previews as
-tables (``MetadataValue.table``), and Markdown tables for short summaries. One implementation
-for every domain (ingestion, models, quality, report)."""
+row counts (``dagster/row_count``), column schemas (``dagster/column_schema``), and previews and
+summaries as tables (``MetadataValue.table``). One implementation for every domain (ingestion,
+models, quality, report)."""
 
 from __future__ import annotations
 
@@ -18,29 +18,6 @@ from pipelines.core.warehouse import fetch_all
 
 OWNERS = ["team:impact-model"]
 PREVIEW_ROWS = 10
-MAX_CELL_CHARS = 60
-
-
-def md_cell(value: Any) -> str:
-    """A value as a Markdown table cell: escaped, single line, truncated."""
-    if value is None:
-        text = ""
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    else:
-        text = str(value)
-    if text in ("<NA>", "NaT", "nan"):
-        text = ""
-    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
-
-
-def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A Markdown table."""
-    lines = ["| " + " | ".join(md_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(md_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _plain(value: Any) -> str | int | float | bool | None:
@@ -54,6 +31,32 @@ def _plain(value: Any) -> str | int | float | bool | None:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return str(value)
+
+
+def _column_type(values: Iterable[Any]) -> str:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds and kinds <= {bool}:
+        return "bool"
+    if kinds and kinds <= {int}:
+        return "int"
+    if kinds and kinds <= {int, float}:
+        return "float"
+    return "string"
+
+
+def records_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> dg.TableMetadataValue:
+    """Rows as a Dagster table (the UI shows it as a table; no Markdown to escape)."""
+    plain_rows = [[_plain(v) for v in row] for row in rows]
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, _column_type(r[i] for r in plain_rows))
+            for i, name in enumerate(columns)
+        ]
+    )
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord(dict(zip(columns, r, strict=True))) for r in plain_rows],
+        schema=schema,
+    )
 
 
 def _duckdb_type_family(sql_type: str) -> str:

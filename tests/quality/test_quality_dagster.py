@@ -78,8 +78,8 @@ def test_blocking_contract_check_stops_indicators(tmp_path: Path) -> None:
         "awarded_dkk >= 0": 1,
         "cluster_id is a granted cluster": 1,
     }
-    sample = check.metadata["offending_rows_sample"].value
-    assert "made" in sample and "grants/fixture.csv" in sample
+    sample = [r.data for r in check.metadata["offending_rows_sample"].records]
+    assert any(r["cluster_id"] == "made" and r["_file_name"] == "grants/fixture.csv" for r in sample)
     assert "failed_expectations" in check.metadata
     done = _materialized(result)
     assert "staging/grants" in done
@@ -154,7 +154,7 @@ def test_ingestion_health_fails_on_a_failed_file(tmp_path: Path) -> None:
     ev = evaluations(result)
     check = ev[("staging/accounts", "ingestion_health")]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-    assert "accounts/2026.xlsx" in check.metadata["failed_files"].value
+    assert [r.data["file"] for r in check.metadata["failed_files"].records] == ["accounts/2026.xlsx"]
     assert "missing column cash_dkk" in check.description + check.metadata["notes"].value
     others = {k: e.passed for k, e in ev.items() if k[0] != "staging/accounts"}
     assert all(others.values())
