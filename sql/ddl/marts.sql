@@ -20,3 +20,17 @@ CREATE TABLE IF NOT EXISTS marts.flags (
     message    VARCHAR NOT NULL,
     as_of      DATE NOT NULL
 );
+
+-- The five activities with the most participating SMEs per cluster, kept per as_of like the
+-- indicators (sql/marts/top_activities.sql; the report's "what the clusters did").
+CREATE TABLE IF NOT EXISTS marts.top_activities (
+    cluster_id  VARCHAR NOT NULL,
+    rank        INTEGER NOT NULL,
+    activity_id VARCHAR NOT NULL,
+    title       VARCHAR NOT NULL,
+    theme       VARCHAR NOT NULL,
+    grant_type  VARCHAR NOT NULL,
+    start_date  DATE NOT NULL,
+    n_smes      BIGINT NOT NULL,
+    as_of       DATE NOT NULL
+);
