@@ -24,7 +24,7 @@ import filelock
 import polars as pl
 
 from pipelines.core.catalogue import catalogue
-from pipelines.core.config import BOARD_DECISION_CSV, SQL_DIR
+from pipelines.core.config import BOARD_DECISION_CSV, CORE_THEMES_CSV, SQL_DIR
 from pipelines.core.contract import DATASETS, funding_macro_ddl, staging_ddl
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "768MB")
@@ -197,8 +197,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)load the reference data shipped with the project: ``reference.board_decision`` (and
-    the ``reference.clusters`` view) and ``reference.indicator_catalogue``."""
-    execute_script(con, sql_text("ddl/reference"), {"board_decision_csv": str(BOARD_DECISION_CSV)})
+    the ``reference.clusters`` view), ``reference.core_themes`` and ``reference.indicator_catalogue``.
+
+    Every writer connection reloads them, so an edit of a file under ``reference/`` reaches the next
+    run; the models that read a reference table see the change through its content hash
+    (:func:`pipelines.core.build_state.table_state`) and are rebuilt.
+    """
+    execute_script(
+        con,
+        sql_text("ddl/reference"),
+        {"board_decision_csv": str(BOARD_DECISION_CSV), "core_themes_csv": str(CORE_THEMES_CSV)},
+    )
     frame = pl.DataFrame(
         [
             {
