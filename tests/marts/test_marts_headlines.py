@@ -294,3 +294,73 @@ def test_the_guiding_headlines_are_those_of_the_contract() -> None:
     assert {i.code for i in cat if i.headlines} <= set(contract)
     assert {"core_theme_share", "sme_depth_share", "large_firm_participants",
             "multi_cluster_sme_share"} <= set(cat.codes)  # fmt: skip
+
+
+def _failed_integrity(stage, as_of: str) -> set[str]:  # noqa: ANN001 - pytest fixture object
+    from quality.marts import indicators_integrity
+
+    return {o.label for o in indicators_integrity(stage.con, dt.date.fromisoformat(as_of)).failed}
+
+
+def test_the_quality_checks_hold_on_the_new_measures_and_catch_a_broken_relation(stage) -> None:
+    stage_firms(stage)
+    stage.activity("T1", "G-OR", "2025-06-01", "automation_robotics")
+    stage.activity("T2", "G-CS", "2025-06-01", "energy")
+    stage.run(AS_OF_FIRMS)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == set()
+
+    def set_value(cluster_id: str, indicator: str, column: str, value: float) -> None:
+        stage.con.execute(
+            f"UPDATE marts.indicators SET {column} = $v WHERE cluster_id = $c AND indicator = $i",
+            {"v": value, "c": cluster_id, "i": indicator},
+        ).fetchall()
+
+    # ALL large firms above the clusters' sum (1 + 1): both relations of the measure break
+    set_value("ALL", "large_firm_participants", "value", 3)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == {
+        "large_firm_participants ALL <= sum over clusters",
+        "large_firm_participants = sme_share denominator - numerator",
+    }
+    set_value("ALL", "large_firm_participants", "value", 1)
+    # the national multi-cluster share on another denominator than smes_collective_unique (5)
+    set_value("ALL", "multi_cluster_sme_share", "n_firms", 6)
+    assert "multi_cluster_sme_share n_firms = smes_collective (ALL: smes_collective_unique)" in (
+        _failed_integrity(stage, AS_OF_FIRMS)
+    )
+    set_value("ALL", "multi_cluster_sme_share", "n_firms", 5)
+    # ALL's multi-cluster firms: OR 1 + CS 3 + CL 2 = 6 counted in clusters, minus the firms
+    # counted more than once (8 - 5 = 3) = 3 = 0.6 x 5; a national 0.8 (4 firms) cannot be
+    set_value("ALL", "multi_cluster_sme_share", "value", 0.8)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == {
+        "multi_cluster_sme_share ALL = clusters' multi-cluster SMEs - (smes_collective - unique)"
+    }
+    set_value("ALL", "multi_cluster_sme_share", "value", 0.6)
+    # depth's denominator is sme_share's numerator (censec: 3)
+    set_value("censec", "sme_depth_share", "n_firms", 4)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == {"sme_depth_share n_firms = sme_share numerator"}
+    set_value("censec", "sme_depth_share", "n_firms", 3)
+    # core themes 2025 (the other activities are on theme other): OR 1 of 4 (T1), CS 0 of 3, CL 0
+    # of 1 -> ALL 1 of 8 lies between 0 and 1/4; 1.2 does not (and is no share)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == set()
+    set_value("ALL", "core_theme_share", "value", 1.2)
+    assert _failed_integrity(stage, AS_OF_FIRMS) == {
+        "shares within 0..1",
+        "core_theme_share ALL within the clusters' range of the year",
+    }
+
+
+def test_a_core_themes_file_naming_an_unknown_theme_or_cluster_fails_the_check(
+    stage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage.run(AS_OF_THEMES)
+    edited = tmp_path / "core_themes.csv"
+    edited.write_text(
+        CORE_THEMES_CSV.read_text(encoding="utf-8") + "clean,enrgy\nnew-cluster,energy\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "CORE_THEMES_CSV", edited)
+    load_reference(stage.con)
+    assert _failed_integrity(stage, AS_OF_THEMES) == {
+        "core_themes.csv: theme is a theme code",
+        "core_themes.csv: cluster_id is a granted cluster",
+    }
