@@ -1,4 +1,4 @@
-"""The ``impact`` command line: run, demo, validate, ui.
+"""The ``impact`` command line: run, demo, validate, export, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
@@ -43,6 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--limit", type=int, default=200, help="how many rejected rows to list")
 
+    export = sub.add_parser(
+        "export",
+        help="write the indicators, flags, rejected rows and ingested files as an Excel workbook",
+        description="Write an Excel workbook for analysts: one sheet each for marts.indicators and "
+        "marts.flags of one reporting date, quality.rejected_rows and meta.ingested_files; typed "
+        "cells, a frozen header row with filters. Reads the warehouse read-only.",
+    )
+    export.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    export.add_argument(
+        "--as-of", dest="as_of", help="reporting date YYYY-MM-DD (default: the newest in the warehouse)"
+    )
+    export.add_argument(
+        "--out",
+        help="the workbook to write (default: <reports>/impact_export_<as_of>.xlsx, "
+        "reports = IMPACT_REPORTS or data/reports)",
+    )
+    export.add_argument("--lang", choices=["da", "en"], help="column headers (IMPACT_LANG, default da)")
+
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
@@ -63,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.validate_file import validate_file
 
             return validate_file(Path(args.file), args.dataset, args.warehouse, args.limit)
+        if args.command == "export":
+            from pipelines.export import export
+
+            return export(args.warehouse, args.as_of, args.out, args.lang)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:
