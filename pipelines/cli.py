@@ -11,9 +11,11 @@ import argparse
 import atexit
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from pipelines.core.config import PROJECT_ROOT, load_settings
+from pipelines.core.contract import DATASETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -35,9 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=1, help="1 = demo size; 15 = national size")
     demo.add_argument("--seed", type=int, default=2025)
 
-    validate = sub.add_parser("validate", help="check one file against the input contract")
+    validate = sub.add_parser(
+        "validate",
+        help="check one file against the input contract",
+        description=textwrap.fill(
+            "Check one file against the input contract before it goes into the inbox: every row "
+            "that would be rejected, with its row number (the N-th record under the header) and, "
+            "for CSV and XLSX, the row Excel shows; rows that would be accepted but can never "
+            "count as warnings. Exit 0 when nothing would be rejected (warnings or not), 1 "
+            "otherwise, 2 for a usage error. Never writes.",
+            width=96,
+        ),
+        epilog=_datasets_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     validate.add_argument("file")
-    validate.add_argument("--dataset", required=True, help="grants, accounts, activities, ...")
+    validate.add_argument(
+        "--dataset", required=True, metavar="NAME", help="the dataset: " + ", ".join(DATASETS)
+    )
     validate.add_argument(
         "--warehouse", help="read references (grants, activities) from this warehouse, read-only"
     )
@@ -65,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
     return parser
+
+
+def _datasets_epilog() -> str:
+    """Every dataset of the input contract with its required columns, for ``validate --help``."""
+    lines = ["datasets (required columns):"]
+    for dataset in DATASETS.values():
+        lines.append(f"  {dataset.name:<20} {dataset.description}")
+        lines += textwrap.wrap(
+            ", ".join(dataset.required), width=96, initial_indent=" " * 23, subsequent_indent=" " * 23
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
