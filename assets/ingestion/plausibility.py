@@ -5,14 +5,15 @@ analyst preparing a file wants to know before the file goes in:
 
 - ``date_before_2000``: a date before 2000 (no date of this programme lies there); for a year
   column of an event (fiscal and survey years) a year before 2000.
-- ``date_in_future``: the date of an event (a participation, a concept, an activity's start)
-  more than a year after today; a fiscal or survey year after next year. Typing errors (2062).
+- ``date_in_future``: the date of an event (a participation, a concept, an activity's or a
+  grant's start) more than a year after today; a fiscal or survey year after next year. Typing
+  errors (2062).
 - ``outside_grant_window``: a participation, or a developed concept, dated before its grant's
   ``period_start`` or after its ``period_end`` (the grant of the activity): it never counts.
 - ``before_activity_start``: a participation dated before its activity starts: it does not count
   until the activity has started by the reporting date, and the date is most likely wrong.
-- ``outside_register_panel``: a firm-register year before the first year of the panel in the
-  warehouse or more than one year after its last (the next year's delivery extends the panel).
+- ``outside_register_panel``: a firm-register year before the first or after the last year of
+  the panel in the warehouse (``staging.firms``).
 
 A rule whose reference is not at hand (no warehouse) is skipped, and the caller says so.
 """
@@ -140,10 +141,11 @@ def never_counting(accepted: pl.DataFrame, dataset: Dataset, context: Context) -
         first, last = context.register_years
         rules.append(
             _warning(
-                (pl.col("year") < first) | (pl.col("year") > last + 1),
+                (pl.col("year") < first) | (pl.col("year") > last),
                 "outside_register_panel",
                 pl.format(
-                    "year {} lies outside the register panel in the warehouse ({}-{}, or the next year)",
+                    "year {} lies outside the register panel in the warehouse ({}-{}): the first "
+                    "delivery of a new year extends the panel, any other year is probably mistyped",
                     pl.col("year").cast(pl.String), pl.lit(str(first)), pl.lit(str(last)),
                 ),
             )

@@ -64,7 +64,7 @@ class Column:
     # The staging column's DuckDB type where it is not the kind's default (years fit INTEGER).
     storage: str | None = None
     # A date or year on which something happened or starts (a participation, a concept, an
-    # activity's start, a fiscal or survey year): `impact validate` warns when it lies more than a
+    # activity's or a grant's start, a fiscal or survey year): `impact validate` warns when it lies more than a
     # year after today (or, for a year, before 2000), since the row is accepted but cannot count.
     event: bool = False
 
@@ -171,7 +171,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("cluster_id", "text", True),
                 Column("grant_type", "code", True, codes=GRANT_TYPES),
                 _amount("awarded_dkk"),
-                Column("period_start", "date", True),
+                Column("period_start", "date", True, event=True),
                 Column("period_end", "date", True),
                 Column("target_smes", "int", True, min_value=0),
                 Column("committed_private_share", "number", False, min_value=0, max_value=1),

@@ -188,13 +188,13 @@ def test_register_years_outside_the_panel_and_implausible_years(inbox, programme
         "new/f.csv",
         "cvr,year,employees,nace_code,region\n"
         f"{CVR_B},2023,5,2899,DK03\n"  # before the panel's first year (2024)
-        f"{CVR_B},2026,5,2899,DK03\n"  # the next year: the panel's yearly extension
-        f"{CVR_B},2027,5,2899,DK03\n",  # beyond it
+        f"{CVR_B},2025,5,2899,DK03\n"  # inside
+        f"{CVR_B},2026,5,2899,DK03\n",  # after its last
     )
     code, out = _validate(capsys, path, "firms", programme)
     assert code == 0
-    assert "  row 1 (Excel row 2): outside_register_panel: year 2023 lies outside the register panel in the warehouse (2024-2025" in out
-    assert "  row 3 (Excel row 4): outside_register_panel: year 2027" in out
+    assert "  row 1 (Excel row 2): outside_register_panel: year 2023 lies outside the register panel in the warehouse (2024-2025)" in out
+    assert "  row 3 (Excel row 4): outside_register_panel: year 2026" in out
     assert "row 2 (Excel row 3)" not in out
     # without a register in the warehouse the rule is skipped, and the note says so
     code, out = _validate(capsys, path, "firms", NO_WAREHOUSE)
