@@ -165,15 +165,23 @@ def split_sql(script: str) -> list[str]:
     return [s.strip() for s in statements if s.strip()]
 
 
-_initialised: set[tuple[str, int]] = set()
+_initialised: set[tuple[str, int, tuple[tuple[int, int], ...]]] = set()
+
+
+def _reference_stamp() -> tuple[tuple[int, int], ...]:
+    """(modification time, size) of the reference files the secretariat may edit."""
+    stats = (p.stat() for p in (BOARD_DECISION_CSV, CORE_THEMES_CSV) if p.exists())
+    return tuple((s.st_mtime_ns, s.st_size) for s in stats)
 
 
 def _ensure_schema_once(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """Bootstrap a database file once per process (a run opens ~100 connections to one file).
 
-    Keyed by path and inode: a file replaced by a published run is bootstrapped again.
+    Keyed by path and inode: a file replaced by a published run is bootstrapped again; and by the
+    reference files' stamps: an edited reference file is loaded by the next connection, also in a
+    long-lived process.
     """
-    key = (str(warehouse.resolve()), warehouse.stat().st_ino)
+    key = (str(warehouse.resolve()), warehouse.stat().st_ino, _reference_stamp())
     if key not in _initialised:
         ensure_schema(con)
         _initialised.add(key)

@@ -364,3 +364,23 @@ def test_a_core_themes_file_naming_an_unknown_theme_or_cluster_fails_the_check(
         "core_themes.csv: theme is a theme code",
         "core_themes.csv: cluster_id is a granted cluster",
     }
+
+
+def test_the_next_writer_connection_loads_an_edited_core_themes_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In one long-lived process too (the bootstrap runs once per file, unless a reference file
+    changed since)."""
+    from pipelines.core.warehouse import connect_writer
+
+    edited = tmp_path / "core_themes.csv"
+    edited.write_text(CORE_THEMES_CSV.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(warehouse, "CORE_THEMES_CSV", edited)
+    path = tmp_path / "w.duckdb"
+    count = "SELECT count(*) FROM reference.core_themes WHERE cluster_id = 'censec'"
+    with connect_writer(path) as con:
+        assert fetch_all(con, count) == [(1,)]
+    with edited.open("a", encoding="utf-8") as fh:
+        fh.write("censec,artificial_intelligence\n")
+    with connect_writer(path) as con:
+        assert fetch_all(con, count) == [(2,)]
