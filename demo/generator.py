@@ -13,6 +13,11 @@ The story the data tells
   former and copenhagen-fintech on the latter, at any scale. lifestyle-design's accounts are also
   in trouble (negative equity, under a month of cash, private co-financing ~14 % against 40 %
   promised); censec's co-financing is a little short of its promise.
+- The guiding headlines' comparable measures differ between clusters: we-build-denmark drifts off
+  its core themes (``reference/core_themes.csv``: about two thirds of its 2025 activities, a
+  third of 2026's, an eighth of 2028's); danish-life-science has many large firms among its
+  participants (15 % of its SMEs' number against 3 % elsewhere); odense-robotics and am-hub share
+  many SMEs (35 % of am-hub's), while every cluster shares a few (4 %) with the others.
 - The programme is simulated to its end: activities, participations and concepts are dated through
   2028 and the register runs 2021..2028, so later ``as_of`` dates show the turnover cohorts mature.
 - Innovation participants get a planted turnover effect (:data:`PLANTED_TURNOVER_EFFECT`): a

@@ -7,8 +7,11 @@ of them (x ``scale``), where the pace is 1.08..1.30 for clusters on track and 0.
 cluster that is behind (not multiplied by scale, so it stays behind at any scale). Each such firm
 gets a first activity drawn uniformly from the cluster's collective activities, which start
 uniformly over 2025-2028 — so by a reporting date the number of distinct SMEs is about
-``pace x elapsed fraction x target``: on track at every ``as_of``. A few large firms and a handful
-of firms without a register row (``unverified``) join as well. The rest of the cluster's rows are
+``pace x elapsed fraction x target``: on track at every ``as_of``. Clusters draw their SMEs from
+disjoint parts of the register, except for a planted overlap (:func:`collective_smes`: two
+related clusters share many, every cluster a few). A few large firms (many for one cluster,
+``vocab.LARGE_FIRM_CLUSTER``) and a handful of firms without a register row (``unverified``) join
+as well. The rest of the cluster's rows are
 repeat participations of the same firms (some firms much more active than others) in activities
 at or after their first one, mostly soon after, so repeats never move a firm's first date
 earlier. A cluster gets rows in proportion to its activities, capped at 8 per participating firm
@@ -129,7 +132,11 @@ def make_participation(
         n_smes.append(
             min(round(c.target_collective * pace * (1 if behind else scale)), len(sme_pool))
         )
-    n_large = [min(round(LARGE_SHARE * n), len(large_pool)) for n in n_smes]
+    n_large = [
+        min(round(_large_share(c.cluster_id) * n), len(large_pool))
+        for c, n in zip(clusters, n_smes, strict=True)
+    ]
+    sme_sets = collective_smes(rng, clusters, n_smes, sme_pool)
     n_members = [
         s + lg + int((unverified_cluster == ci).sum())
         for ci, (s, lg) in enumerate(zip(n_smes, n_large, strict=True))
@@ -140,7 +147,7 @@ def make_participation(
     for ci, c in enumerate(clusters):
         # --- collective activities -------------------------------------------------------
         ids, start, end = _activity_arrays(by_cluster[(c.cluster_id, "cluster")])
-        smes = rng.choice(sme_pool, n_smes[ci], replace=False)
+        smes = sme_sets[ci]
         large = rng.choice(large_pool, n_large[ci], replace=False)
         unverified = reg.n + np.flatnonzero(unverified_cluster == ci)
         members = np.concatenate([smes, large, unverified])
@@ -189,6 +196,44 @@ def make_participation(
     np.minimum.at(cohort, firm, year)
     cohort[cohort == 9999] = 0
     return participation, cohort
+
+
+def _large_share(cluster_id: str) -> float:
+    return vocab.LARGE_FIRM_SHARE if cluster_id == vocab.LARGE_FIRM_CLUSTER else LARGE_SHARE
+
+
+def collective_smes(
+    rng: np.random.Generator, clusters: list[Cluster], n_smes: list[int], sme_pool: np.ndarray
+) -> list[np.ndarray]:
+    """Each cluster's distinct SMEs in collective activities (``n_smes`` of them), overlapping
+    as the story has it.
+
+    Every cluster first gets SMEs of its own (disjoint slices of the shuffled pool). Then the
+    smaller of the two related clusters takes ``RELATED_OVERLAP`` of its SMEs from the other's,
+    and every cluster takes ``BASELINE_OVERLAP`` of its SMEs from the other clusters' own SMEs,
+    so that a few firms everywhere also take part elsewhere. The replaced own SMEs stay out.
+    """
+    order = rng.permutation(sme_pool)
+    if sum(n_smes) > len(order):  # a register too small for disjoint slices: reuse the pool
+        order = np.resize(order, sum(n_smes))
+    bounds = np.cumsum([0, *n_smes])
+    own = [order[bounds[i] : bounds[i + 1]] for i in range(len(clusters))]
+    sets = [o.copy() for o in own]
+    index = {c.cluster_id: i for i, c in enumerate(clusters)}
+    a, b = (index.get(cid) for cid in vocab.RELATED_CLUSTERS)
+    taken = [0] * len(clusters)  # how many of each set's first members were replaced so far
+    if a is not None and b is not None:
+        small, big = (a, b) if n_smes[a] <= n_smes[b] else (b, a)
+        k = round(vocab.RELATED_OVERLAP * n_smes[small])
+        sets[small][:k] = rng.choice(own[big], k, replace=False)
+        taken[small] = k
+    for ci in range(len(clusters)):
+        others = np.concatenate([own[j] for j in range(len(clusters)) if j != ci] or [own[ci][:0]])
+        others = np.setdiff1d(others, sets[ci])  # a firm counts once per cluster
+        k = min(round(vocab.BASELINE_OVERLAP * n_smes[ci]), len(others), n_smes[ci] - taken[ci])
+        if k > 0:
+            sets[ci][taken[ci] : taken[ci] + k] = rng.choice(others, k, replace=False)
+    return sets
 
 
 def _collective_rows(total: int, n_activities: list[int], n_members: list[int]) -> list[int]:

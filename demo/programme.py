@@ -289,7 +289,7 @@ def activities_frame(
         )
         end = np.minimum(start + duration, end_cap).astype(float)
         end[rng.random(n_coll) < 0.05] = np.nan  # end date is optional
-        theme_idx = rng.choice(len(THEMES), n_coll, p=p)
+        theme_idx = _theme_draws(rng, c.cluster_id, start, p)
         title = coll_titles[theme_idx, rng.integers(0, coll_titles.shape[1], n_coll)]
         parts.append(
             _activity_part(c.code, "K", c, "cluster", start, end, themes[theme_idx], title)
@@ -297,7 +297,7 @@ def activities_frame(
         # innovation collaborations
         start = np.sort(_innovation_starts(stratified(rng, n_inn)))
         end = np.minimum(start + rng.integers(180, 721, n_inn), end_cap).astype(float)
-        theme_idx = rng.choice(len(THEMES), n_inn, p=p)
+        theme_idx = _theme_draws(rng, c.cluster_id, start, p)
         title = innov_titles[theme_idx, rng.integers(0, innov_titles.shape[1], n_inn)]
         parts.append(
             _activity_part(c.code, "I", c, "innovation", start, end, themes[theme_idx], title)
@@ -316,6 +316,22 @@ def activities_frame(
         pl.Series("title", titles, dtype=pl.String), pl.Series("theme", theme_col, dtype=pl.String)
     )
     return frame, _bad_activities(clusters)
+
+
+def _theme_draws(
+    rng: np.random.Generator, cluster_id: str, start: np.ndarray, p: list[float]
+) -> np.ndarray:
+    """Theme indices for activities starting on the days ``start``: drawn with the cluster's
+    weights ``p``, or for the drifting cluster with the weights of each start year."""
+    if cluster_id != vocab.DRIFTING_CLUSTER:
+        return rng.choice(len(THEMES), len(start), p=p)
+    years = np.asarray(start, dtype="datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    out = np.empty(len(start), dtype=np.int64)
+    for year in np.unique(years):
+        rows = np.flatnonzero(years == year)
+        weights = vocab.theme_weights(cluster_id, year=int(year))
+        out[rows] = rng.choice(len(THEMES), len(rows), p=weights)
+    return out
 
 
 def stratified(rng: np.random.Generator, n: int) -> np.ndarray:

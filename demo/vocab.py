@@ -7,6 +7,11 @@ rows) fall back to neutral defaults, so the generator works on any granted list.
 
 from __future__ import annotations
 
+import csv
+from functools import cache
+from pathlib import Path
+
+from pipelines.core.config import CORE_THEMES_CSV
 from pipelines.core.contract import THEMES
 
 # --- the story -----------------------------------------------------------------------------------
@@ -20,6 +25,23 @@ BEHIND_COLLECTIVE = "lifestyle-design"
 BEHIND_CONCEPTS = "copenhagen-fintech"
 #: Cluster whose private co-financing lands between 75 % and 100 % of its promise (``behind``).
 BEHIND_COFINANCING = "censec"
+
+#: Cluster whose activities drift off its core themes (``reference/core_themes.csv``) as the
+#: programme goes on: the weight of its core themes by start year (relative to its profile); what
+#: it loses goes to :data:`DRIFT_TOWARDS` (construction chasing green-transition and energy money).
+DRIFTING_CLUSTER = "we-build-denmark"
+DRIFT_CORE_FACTOR: dict[int, float] = {2025: 1.0, 2026: 0.45, 2027: 0.25, 2028: 0.15}
+DRIFT_TOWARDS: dict[str, float] = {"green_transition": 3.0, "energy": 2.0, "digitalisation": 2.0}
+#: Cluster with many large firms among the participants of its collective activities (life
+#: science: the big pharmaceutical companies), as a share of its participating SMEs; others 3 %.
+LARGE_FIRM_CLUSTER = "danish-life-science"
+LARGE_FIRM_SHARE = 0.15
+#: Two related clusters (robots and advanced manufacturing) whose collective activities share
+#: many SMEs: this share of the smaller cluster's SMEs also take part in the other's.
+RELATED_CLUSTERS: tuple[str, str] = ("odense-robotics", "am-hub")
+RELATED_OVERLAP = 0.35
+#: Share of every cluster's SMEs that also take part in some other cluster's collective activities.
+BASELINE_OVERLAP = 0.04
 
 #: Promised private cash co-financing share per cluster (committed_private_share, 0.25..0.45).
 COMMITTED_PRIVATE_SHARE: dict[str, float] = {
@@ -107,19 +129,38 @@ DEMAND_MISMATCH: dict[str, dict[str, float]] = {
 }
 
 
-def theme_weights(cluster_id: str, tilt: dict[str, float] | None = None) -> list[float]:
-    """Normalised weights over ``THEMES`` for a cluster (``other`` kept rare)."""
+def theme_weights(
+    cluster_id: str, tilt: dict[str, float] | None = None, year: int | None = None
+) -> list[float]:
+    """Normalised weights over ``THEMES`` for a cluster (``other`` kept rare); with ``year``, the
+    drifting cluster's weights for activities starting that year."""
     profile = THEME_PROFILES.get(cluster_id, {})
+    factor = DRIFT_CORE_FACTOR.get(year, 1.0) if cluster_id == DRIFTING_CLUSTER and year else 1.0
+    core = core_themes().get(cluster_id, ()) if factor != 1.0 else ()
     weights = []
     for theme in THEMES:
         w = THEME_BASE_WEIGHT + profile.get(theme, 0.0)
         if theme == "other":
             w = 0.4
+        if theme in core:
+            w *= factor
+        elif factor != 1.0:
+            w += (1.0 - factor) * DRIFT_TOWARDS.get(theme, 0.0)
         if tilt:
             w *= tilt.get(theme, 1.0)
         weights.append(w)
     total = sum(weights)
     return [w / total for w in weights]
+
+
+@cache
+def core_themes(path: Path = CORE_THEMES_CSV) -> dict[str, tuple[str, ...]]:
+    """The core themes per cluster of the shipped reference file (the secretariat's)."""
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out.setdefault(row["cluster_id"].strip(), []).append(row["theme"].strip().lower())
+    return {k: tuple(v) for k, v in out.items()}
 
 
 # --- knowledge institutions and other organisations in the networks ---------------------------

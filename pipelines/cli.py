@@ -1,4 +1,4 @@
-"""The ``impact`` command line: run, demo, validate, ui.
+"""The ``impact`` command line: run, demo, validate, export, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
@@ -11,9 +11,11 @@ import argparse
 import atexit
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from pipelines.core.config import PROJECT_ROOT, load_settings
+from pipelines.core.contract import DATASETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -35,18 +37,62 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=int, default=1, help="1 = demo size; 15 = national size")
     demo.add_argument("--seed", type=int, default=2025)
 
-    validate = sub.add_parser("validate", help="check one file against the input contract")
+    validate = sub.add_parser(
+        "validate",
+        help="check one file against the input contract",
+        description=textwrap.fill(
+            "Check one file against the input contract before it goes into the inbox: every row "
+            "that would be rejected, with its row number (the N-th record under the header) and, "
+            "for CSV and XLSX, the row Excel shows; rows that would be accepted but can never "
+            "count as warnings. Exit 0 when nothing would be rejected (warnings or not), 1 "
+            "otherwise, 2 for a usage error. Never writes.",
+            width=96,
+        ),
+        epilog=_datasets_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     validate.add_argument("file")
-    validate.add_argument("--dataset", required=True, help="grants, accounts, activities, ...")
+    validate.add_argument(
+        "--dataset", required=True, metavar="NAME", help="the dataset: " + ", ".join(DATASETS)
+    )
     validate.add_argument(
         "--warehouse", help="read references (grants, activities) from this warehouse, read-only"
     )
     validate.add_argument("--limit", type=int, default=200, help="how many rejected rows to list")
 
+    export = sub.add_parser(
+        "export",
+        help="write the indicators, flags, rejected rows and ingested files as an Excel workbook",
+        description="Write an Excel workbook for analysts: one sheet each for marts.indicators and "
+        "marts.flags of one reporting date, quality.rejected_rows and meta.ingested_files; typed "
+        "cells, a frozen header row with filters. Reads the warehouse read-only.",
+    )
+    export.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    export.add_argument(
+        "--as-of", dest="as_of", help="reporting date YYYY-MM-DD (default: the newest in the warehouse)"
+    )
+    export.add_argument(
+        "--out",
+        help="the workbook to write (default: <reports>/impact_export_<as_of>.xlsx, "
+        "reports = IMPACT_REPORTS or data/reports)",
+    )
+    export.add_argument("--lang", choices=["da", "en"], help="column headers (IMPACT_LANG, default da)")
+
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
     return parser
+
+
+def _datasets_epilog() -> str:
+    """Every dataset of the input contract with its required columns, for ``validate --help``."""
+    lines = ["datasets (required columns):"]
+    for dataset in DATASETS.values():
+        lines.append(f"  {dataset.name:<20} {dataset.description}")
+        lines += textwrap.wrap(
+            ", ".join(dataset.required), width=96, initial_indent=" " * 23, subsequent_indent=" " * 23
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.validate_file import validate_file
 
             return validate_file(Path(args.file), args.dataset, args.warehouse, args.limit)
+        if args.command == "export":
+            from pipelines.export import export
+
+            return export(args.warehouse, args.as_of, args.out, args.lang)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:

@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines.core.catalogue import catalogue
 from pipelines.core.config import NATIONAL_TARGET_SMES_COLLECTIVE, NATIONAL_TARGET_SMES_CONCEPTS
+from pipelines.core.contract import THEMES
 from pipelines.core.metadata import records_table
 from quality.gx_runner import Expectation, expectations, validate_frame
 from quality.results import SuiteReport, offending_rows
@@ -37,6 +38,78 @@ BOARD_TARGETS: dict[str, float] = {
 }
 AWARD_TOLERANCE_DKK = 50_000.0  # DKK 0.05m
 RECONCILE_TOLERANCE = 1e-6
+
+# Relations between indicators that hold by their definitions (outputs.md), each one SQL over the
+# rows of one as_of ($as_of) giving (cluster_id, period, holds). A relation whose indicators have no
+# rows gives no rows (and passes): it is checked wherever both sides exist.
+_V = "(SELECT * FROM marts.indicators WHERE as_of = $as_of)"
+CONSISTENCY: tuple[tuple[str, str], ...] = (
+    (
+        # a firm not an SME in one cluster can be an SME nationally: ALL <= the sum, not equal
+        "large_firm_participants ALL <= sum over clusters",
+        f"""SELECT a.cluster_id, a.period,
+                   a.value <= coalesce((SELECT sum(c.value) FROM {_V} AS c
+                                        WHERE c.indicator = a.indicator AND c.period = a.period
+                                          AND c.cluster_id <> 'ALL'), 0) + 1e-9 AS holds
+            FROM {_V} AS a
+            WHERE a.indicator = 'large_firm_participants' AND a.cluster_id = 'ALL'""",
+    ),
+    (
+        "large_firm_participants = sme_share denominator - numerator",
+        f"""SELECT l.cluster_id, l.period,
+                   l.value = s.n_firms - round(coalesce(s.value, 0) * s.n_firms) AS holds
+            FROM {_V} AS l
+            JOIN {_V} AS s ON s.cluster_id = l.cluster_id AND s.period = l.period
+                          AND s.indicator = 'sme_share'
+            WHERE l.indicator = 'large_firm_participants'""",
+    ),
+    (
+        "sme_depth_share n_firms = sme_share numerator",
+        f"""SELECT d.cluster_id, d.period,
+                   d.n_firms = round(coalesce(s.value, 0) * s.n_firms) AS holds
+            FROM {_V} AS d
+            JOIN {_V} AS s ON s.cluster_id = d.cluster_id AND s.period = d.period
+                          AND s.indicator = 'sme_share'
+            WHERE d.indicator = 'sme_depth_share'""",
+    ),
+    (
+        "multi_cluster_sme_share n_firms = smes_collective (ALL: smes_collective_unique)",
+        f"""SELECT m.cluster_id, m.period, m.n_firms = c.value AS holds
+            FROM {_V} AS m
+            JOIN {_V} AS c ON c.cluster_id = m.cluster_id AND c.period = m.period
+                          AND c.indicator = CASE m.cluster_id WHEN 'ALL' THEN 'smes_collective_unique'
+                                                              ELSE 'smes_collective' END
+            WHERE m.indicator = 'multi_cluster_sme_share'""",
+    ),
+    (
+        # with k_f the clusters counting firm f: sum_c n_c = sum_f k_f and the clusters' multi-cluster
+        # firms add up to the sum of k_f over f with k_f >= 2, so the national number of firms in
+        # >= 2 clusters = that sum - (sum_c n_c - unique)
+        "multi_cluster_sme_share ALL = clusters' multi-cluster SMEs - (smes_collective - unique)",
+        f"""WITH counts AS (
+                SELECT period,
+                       sum(round(coalesce(value, 0) * n_firms)) FILTER (WHERE cluster_id <> 'ALL') AS clusters_multi,
+                       sum(n_firms) FILTER (WHERE cluster_id <> 'ALL')                            AS clusters_n,
+                       max(round(coalesce(value, 0) * n_firms)) FILTER (WHERE cluster_id = 'ALL') AS all_multi,
+                       max(n_firms) FILTER (WHERE cluster_id = 'ALL')                             AS all_n
+                FROM {_V} WHERE indicator = 'multi_cluster_sme_share' GROUP BY period
+            )
+            SELECT 'ALL' AS cluster_id, period,
+                   all_multi = clusters_multi - (clusters_n - all_n) AS holds
+            FROM counts WHERE all_n IS NOT NULL""",
+    ),
+    (
+        # a pooled share is a weighted mean of the clusters' shares
+        "core_theme_share ALL within the clusters' range of the year",
+        f"""SELECT 'ALL' AS cluster_id, a.period,
+                   a.value BETWEEN min(c.value) - 1e-9 AND max(c.value) + 1e-9 AS holds
+            FROM {_V} AS a
+            JOIN {_V} AS c ON c.indicator = a.indicator AND c.period = a.period
+                          AND c.cluster_id <> 'ALL'
+            WHERE a.indicator = 'core_theme_share' AND a.cluster_id = 'ALL'
+            GROUP BY a.period, a.value""",
+    ),
+)
 
 # Business checks: one per catalogue family with indicators that carry a status rule.
 FAMILIES: dict[str, tuple[str, ...]] = CATALOGUE.checked_families()
@@ -66,8 +139,10 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
     """Structure and national consistency of ``marts.indicators`` for ``as_of``.
 
     Codes and statuses known, one row per (cluster, indicator, period), shares in 0..1, counts not
-    negative, every granted cluster present, and the national ``ALL`` row of ``smes_collective`` /
-    ``smes_concepts`` equal to the sum over clusters (value, target and expected).
+    negative, every granted cluster present, the national ``ALL`` row of ``smes_collective`` /
+    ``smes_concepts`` equal to the sum over clusters (value, target and expected), the relations
+    between indicators that hold by definition (:data:`CONSISTENCY`), and the core themes the
+    secretariat maintains naming known theme codes and granted clusters.
     """
     started = time.perf_counter()
     report = SuiteReport(suite="marts.indicators.integrity")
@@ -169,6 +244,23 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
         )
     )
     _run(report, "marts.indicators.national_sums", national, nat_checks)
+    for label, sql in CONSISTENCY:
+        relation = _indexed(con.execute(sql, {"as_of": as_of}).df())
+        # a relation that cannot be evaluated where both sides exist (a null) does not hold
+        relation["holds"] = relation["holds"].astype("object").where(relation["holds"].notna(), False)
+        rule = Rule("in_set", ("holds",), label, values=(True,))
+        _run(report, "marts.indicators.consistency", relation, [rule.expectation()])
+    themes = _indexed(con.execute("SELECT cluster_id, theme FROM reference.core_themes").df())
+    theme_rules = [
+        Rule("in_set", ("theme",), "core_themes.csv: theme is a theme code", values=THEMES),
+        Rule(
+            "in_set",
+            ("cluster_id",),
+            "core_themes.csv: cluster_id is a granted cluster",
+            values=tuple(granted),
+        ),
+    ]
+    _run(report, "reference.core_themes", themes, [r.expectation() for r in theme_rules])
     report.rows_total = len(frame)
     report.seconds = time.perf_counter() - started
     return report

@@ -96,8 +96,9 @@ def decode_text(data: bytes, lenient: bool = False) -> str:
 
 
 def sniff_separator(text: str) -> str:
-    """``;`` for Danish Excel CSV, else ``,``: decided on the header line, outside quotes."""
-    header = text.split("\n", 1)[0]
+    """``;`` for Danish Excel CSV, else ``,``: decided on the header line (the first line that is
+    not blank, as the CSV parser skips blank lines above the header), outside quotes."""
+    header = next((line for line in text.split("\n") if line.strip()), "")
     counts = {";": 0, ",": 0}
     in_quotes = False
     for ch in header:
@@ -152,7 +153,9 @@ def _without_blank_lines(frame: pl.DataFrame, data: bytes, sep: str) -> pl.DataF
         return frame
     try:
         reader = csv.reader(io.StringIO(decode_text(data).lstrip("\ufeff")), delimiter=sep)
-        next(reader, None)  # the header
+        for header in reader:  # blank lines above the header are skipped, as Polars skips them
+            if header:
+                break
         blank = [record == [] for record in reader]
     except csv.Error:
         return frame

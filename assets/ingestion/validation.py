@@ -47,6 +47,17 @@ class Validated:
         return self.raw.height
 
 
+class MissingColumns(UnreadableFile):
+    """The header lacks required columns of the dataset (the file fails as a whole)."""
+
+    def __init__(self, dataset: str, missing: tuple[str, ...], found: tuple[str, ...]) -> None:
+        self.dataset, self.missing, self.found = dataset, missing, found
+        super().__init__(
+            "lacks required column(s) " + ", ".join(repr(m) for m in missing)
+            + f" for dataset {dataset!r}"
+        )
+
+
 # How the readers rename a repeated header "cvr": "cvr_duplicated_0" (CSV), "cvr_1" (XLSX).
 _RENAMED_REPEAT = re.compile(r"^(?P<base>.+?)(_duplicated_\d+|_\d+)$")
 
@@ -70,10 +81,7 @@ def match_columns(frame: pl.DataFrame, dataset: Dataset) -> dict[str, str]:
         by_normal.setdefault(normal, header)
     missing = [c for c in dataset.required if c not in by_normal]
     if missing:
-        raise UnreadableFile(
-            "lacks required column(s) " + ", ".join(repr(m) for m in missing)
-            + f" for dataset {dataset.name!r}"
-        )
+        raise MissingColumns(dataset.name, tuple(missing), tuple(frame.columns))
     return {c.name: by_normal[c.name] for c in dataset.columns if c.name in by_normal}
 
 

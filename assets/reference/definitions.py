@@ -5,7 +5,7 @@ materialised by a run, and shown in the asset graph so that the models' lineage 
 import dagster as dg
 
 from pipelines.core.catalogue import CATALOGUE_TOML
-from pipelines.core.config import BOARD_DECISION_CSV, PROJECT_ROOT
+from pipelines.core.config import BOARD_DECISION_CSV, CORE_THEMES_CSV, PROJECT_ROOT
 from pipelines.core.keys import reference_key
 from pipelines.core.metadata import OWNERS
 
@@ -31,6 +31,16 @@ reference_assets = [
         owners=OWNERS,
         deps=[reference_key("board_decision")],
         description="The 11 granted clusters of the board decision (a view).",
+    ),
+    dg.AssetSpec(
+        reference_key("core_themes"),
+        group_name="reference",
+        kinds={"csv", "duckdb"},
+        owners=OWNERS,
+        description="The core themes of each granted cluster's core task (one or two per cluster), "
+        "which core_theme_share holds its activities against. The secretariat may edit the file; "
+        "the next run reloads it and rebuilds what reads it.",
+        metadata={"source": _path(CORE_THEMES_CSV)},
     ),
     dg.AssetSpec(
         reference_key("indicator_catalogue"),

@@ -24,6 +24,8 @@ UNITS = ("count", "share", "index", "ratio", "growth", "months", "dkk")
 SCOPES = ("cluster", "ALL")
 PERIODS = ("to_date", "fiscal_year", "start_year", "survey_year", "cohort")
 STATUS_RULES = ("none", "trajectory", "cofinancing", "equity", "liquidity", "effect")
+# The board's six guiding headlines ("pejlemærker" a-f, outputs.md: the board report).
+HEADLINES = ("a", "b", "c", "d", "e", "f")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -102,6 +104,10 @@ class Catalogue:
             i.code for i in self if all(getattr(i, k) == v for k, v in wanted.items())
         )
 
+    def by_headline(self) -> dict[str, tuple[str, ...]]:
+        """Guiding headline (a-f) -> the codes that measure it, in catalogue order."""
+        return {h: tuple(i.code for i in self if h in i.headlines) for h in HEADLINES}
+
     def count_of_grant_type(self, grant_type: str) -> Indicator:
         """The SME count held against the targets of ``grant_type``'s grants."""
         return next(i for i in self if i.grant_type == grant_type)
@@ -165,6 +171,8 @@ def parse_catalogue(data: dict) -> Catalogue:
             headlines=tuple(entry.get("headlines", ())),
             grant_type=entry.get("grant_type"),
         )
+        if any(h not in HEADLINES for h in indicators[code].headlines):
+            raise CatalogueError(f"{where}: headlines must be letters among {', '.join(HEADLINES)}")
         if indicators[code].grant_type not in (None, *GRANT_TYPES):
             raise CatalogueError(f"{where}: grant_type must be one of {GRANT_TYPES}")
         if indicators[code].has_status and not indicators[code].sentence:

@@ -17,6 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 REFERENCE_DIR = PROJECT_ROOT / "reference"
 BOARD_DECISION_CSV = REFERENCE_DIR / "board_decision_2025.csv"
+CORE_THEMES_CSV = REFERENCE_DIR / "core_themes.csv"
 TIMEZONE = ZoneInfo("Europe/Copenhagen")
 
 NATIONAL_TARGET_SMES_COLLECTIVE = 5562

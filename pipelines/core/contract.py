@@ -63,6 +63,10 @@ class Column:
     funding: FundingSide | None = None
     # The staging column's DuckDB type where it is not the kind's default (years fit INTEGER).
     storage: str | None = None
+    # A date or year on which something happened or starts (a participation, a concept, an
+    # activity's or a grant's start, a fiscal or survey year): `impact validate` warns when it lies more than a
+    # year after today (or, for a year, before 2000), since the row is accepted but cannot count.
+    event: bool = False
 
     @property
     def not_null(self) -> bool:
@@ -167,7 +171,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("cluster_id", "text", True),
                 Column("grant_type", "code", True, codes=GRANT_TYPES),
                 _amount("awarded_dkk"),
-                Column("period_start", "date", True),
+                Column("period_start", "date", True, event=True),
                 Column("period_end", "date", True),
                 Column("target_smes", "int", True, min_value=0),
                 Column("committed_private_share", "number", False, min_value=0, max_value=1),
@@ -181,7 +185,10 @@ DATASETS: dict[str, Dataset] = {
             "accounts",
             (
                 Column("cluster_id", "text", True),
-                Column("fiscal_year", "int", True, min_value=2000, max_value=2100, storage="INTEGER"),
+                Column(
+                    "fiscal_year", "int", True, min_value=2000, max_value=2100, storage="INTEGER",
+                    event=True,
+                ),
                 _amount("revenue_total_dkk"),
                 _amount("deb_funding_dkk", funding="public"),
                 _amount("other_public_funding_dkk", funding="public"),
@@ -208,7 +215,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("grant_id", "text", True),
                 Column("title", "text", True),
                 Column("theme", "theme", True),
-                Column("start_date", "date", True),
+                Column("start_date", "date", True, event=True),
                 Column("end_date", "date"),
             ),
             key=("activity_id",),
@@ -222,7 +229,7 @@ DATASETS: dict[str, Dataset] = {
             (
                 Column("activity_id", "text", True),
                 Column("cvr", "cvr", True),
-                Column("participation_date", "date", True),
+                Column("participation_date", "date", True, event=True),
                 Column("firm_name", "text"),
             ),
             key=("activity_id", "cvr"),
@@ -235,7 +242,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("activity_id", "text", True),
                 Column("cvr", "cvr", True),
                 Column("concept_developed", "bool", True),
-                Column("concept_date", "date"),
+                Column("concept_date", "date", event=True),
             ),
             key=("activity_id", "cvr"),
             description="Results of innovation collaborations: did the firm develop a concept?",
@@ -261,7 +268,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "survey_demand",
             (
-                Column("survey_year", "int", True, storage="INTEGER"),
+                Column("survey_year", "int", True, storage="INTEGER", event=True),
                 Column("cluster_id", "text", True),
                 Column("respondent_cvr", "cvr", True),
                 Column("theme", "theme", True),
@@ -274,7 +281,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "survey_network",
             (
-                Column("survey_year", "int", True, storage="INTEGER"),
+                Column("survey_year", "int", True, storage="INTEGER", event=True),
                 Column("cluster_id", "text", True),
                 Column("org_id", "text", True),
                 Column("org_type", "code", True, codes=ORG_TYPES),

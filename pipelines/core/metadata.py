@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.core.contract import LINEAGE_COLUMNS, Dataset
+from pipelines.core.outputs import column_description
 from pipelines.core.warehouse import fetch_all
 
 OWNERS = ["team:impact-model"]
@@ -84,11 +85,17 @@ def table_preview(
 
 
 def table_schema_of(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
-    """The columns of a warehouse table as DuckDB has them."""
+    """The columns of a warehouse table as DuckDB has them, described where the table is a
+    published one (``pipelines/core/outputs.toml``)."""
     schema, name = table.split(".", 1)
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(c, t.lower(), constraints=dg.TableColumnConstraints(nullable=n == "YES"))
+            dg.TableColumn(
+                c,
+                t.lower(),
+                description=column_description(table, c),
+                constraints=dg.TableColumnConstraints(nullable=n == "YES"),
+            )
             for c, t, n in fetch_all(
                 con,
                 "SELECT column_name, data_type, is_nullable FROM information_schema.columns "

@@ -24,7 +24,7 @@ import filelock
 import polars as pl
 
 from pipelines.core.catalogue import catalogue
-from pipelines.core.config import BOARD_DECISION_CSV, SQL_DIR
+from pipelines.core.config import BOARD_DECISION_CSV, CORE_THEMES_CSV, SQL_DIR
 from pipelines.core.contract import DATASETS, funding_macro_ddl, staging_ddl
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("IMPACT_DUCKDB_MEMORY_LIMIT", "768MB")
@@ -165,15 +165,23 @@ def split_sql(script: str) -> list[str]:
     return [s.strip() for s in statements if s.strip()]
 
 
-_initialised: set[tuple[str, int]] = set()
+_initialised: set[tuple[str, int, tuple[tuple[int, int], ...]]] = set()
+
+
+def _reference_stamp() -> tuple[tuple[int, int], ...]:
+    """(modification time, size) of the reference files the secretariat may edit."""
+    stats = (p.stat() for p in (BOARD_DECISION_CSV, CORE_THEMES_CSV) if p.exists())
+    return tuple((s.st_mtime_ns, s.st_size) for s in stats)
 
 
 def _ensure_schema_once(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """Bootstrap a database file once per process (a run opens ~100 connections to one file).
 
-    Keyed by path and inode: a file replaced by a published run is bootstrapped again.
+    Keyed by path and inode: a file replaced by a published run is bootstrapped again; and by the
+    reference files' stamps: an edited reference file is loaded by the next connection, also in a
+    long-lived process.
     """
-    key = (str(warehouse.resolve()), warehouse.stat().st_ino)
+    key = (str(warehouse.resolve()), warehouse.stat().st_ino, _reference_stamp())
     if key not in _initialised:
         ensure_schema(con)
         _initialised.add(key)
@@ -197,8 +205,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)load the reference data shipped with the project: ``reference.board_decision`` (and
-    the ``reference.clusters`` view) and ``reference.indicator_catalogue``."""
-    execute_script(con, sql_text("ddl/reference"), {"board_decision_csv": str(BOARD_DECISION_CSV)})
+    the ``reference.clusters`` view), ``reference.core_themes`` and ``reference.indicator_catalogue``.
+
+    Every writer connection reloads them, so an edit of a file under ``reference/`` reaches the next
+    run; the models that read a reference table see the change through its content hash
+    (:func:`pipelines.core.build_state.table_state`) and are rebuilt.
+    """
+    execute_script(
+        con,
+        sql_text("ddl/reference"),
+        {"board_decision_csv": str(BOARD_DECISION_CSV), "core_themes_csv": str(CORE_THEMES_CSV)},
+    )
     frame = pl.DataFrame(
         [
             {

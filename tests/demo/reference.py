@@ -155,3 +155,48 @@ def turnover_effect(data, as_of_year: int = 2028) -> dict[str, float]:  # noqa: 
         "matched_firms": matched.height,
         "median_growth": float((treated["t_post"] / treated["t_pre"]).median() - 1),
     }
+
+
+def _participants(data, as_of: dt.date) -> pl.DataFrame:  # noqa: ANN001
+    """Participations by ``as_of`` of firms with a register row, with the SME test of the event
+    year (the demo's grants run 2025-2028 and its participations lie inside them)."""
+    part = data.participation.filter(pl.col("participation_date") <= as_of)
+    acts = data.activities.filter(pl.col("start_date") <= as_of).select("activity_id")
+    part = _with_sme(part.join(acts, on="activity_id"), data.firms, "participation_date")
+    return part.filter(pl.col("sme").is_not_null())
+
+
+def core_theme_share(data, as_of: dt.date) -> dict[tuple[str, int], float]:  # noqa: ANN001
+    """Per cluster and start year: share of its activities on one of its core themes."""
+    import csv
+
+    from pipelines.core.config import CORE_THEMES_CSV
+
+    with CORE_THEMES_CSV.open(encoding="utf-8", newline="") as fh:
+        core = pl.DataFrame(list(csv.DictReader(fh))).with_columns(pl.lit(True).alias("core"))
+    acts = data.activities.filter(pl.col("start_date") <= as_of).join(
+        core, on=["cluster_id", "theme"], how="left"
+    )
+    shares = acts.group_by("cluster_id", pl.col("start_date").dt.year().alias("year")).agg(
+        pl.col("core").fill_null(False).mean()
+    )
+    return {(c, y): v for c, y, v in shares.iter_rows()}
+
+
+def large_firm_share(data, as_of: dt.date) -> dict[str, float]:  # noqa: ANN001
+    """Per cluster: verified participants never an SME at their participations / all of them."""
+    firms = _participants(data, as_of).group_by("cluster_id", "cvr").agg(pl.col("sme").any())
+    shares = firms.group_by("cluster_id").agg((~pl.col("sme")).mean())
+    return dict(shares.iter_rows())
+
+
+def multi_cluster_sme_share(data, as_of: dt.date) -> dict[str, float]:  # noqa: ANN001
+    """Per cluster: of its SMEs in collective activities, the share also counted in another's."""
+    smes = (
+        _participants(data, as_of)
+        .filter((pl.col("grant_type") == "cluster") & pl.col("sme"))
+        .select("cluster_id", "cvr")
+        .unique()
+    )
+    counted = smes.join(smes.group_by("cvr").len("n_clusters"), on="cvr")
+    return dict(counted.group_by("cluster_id").agg((pl.col("n_clusters") >= 2).mean()).iter_rows())

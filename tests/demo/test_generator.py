@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from stdnum.dk import cvr as stdcvr
 
+from demo import vocab
 from demo.generator import DATASET_FOLDERS, PLANTED_TURNOVER_EFFECT, build_demo, write_demo_inbox
 from pipelines.core.config import BOARD_DECISION_CSV
 from tests.demo import reference
@@ -265,6 +266,29 @@ def test_most_clusters_on_track_and_one_behind(data) -> None:  # noqa: ANN001
     status = dict(zip(concepts["cluster_id"], concepts["status"], strict=True))
     assert status.pop("copenhagen-fintech") == "behind"
     assert set(status.values()) == {"on_track"}
+
+
+def test_the_guiding_headline_measures_vary_across_clusters_as_planted(data) -> None:  # noqa: ANN001
+    """b) one cluster drifts off its core themes; c) one has many large firms among its
+    participants; e) two related clusters share many SMEs, the others a few."""
+    core = reference.core_theme_share(data, AS_OF)
+    drifting = vocab.DRIFTING_CLUSTER
+    assert core[(drifting, 2025)] > 0.55 and core[(drifting, 2026)] < 0.4
+    assert core[(drifting, 2026)] < min(v for (c, y), v in core.items() if y == 2026 and c != drifting)
+    assert all(0.35 < v < 0.9 for (c, _), v in core.items() if c != drifting)
+    later = reference.core_theme_share(data, dt.date(2028, 12, 31))
+    assert later[(drifting, 2025)] > later[(drifting, 2026)] > later[(drifting, 2027)] > later[(drifting, 2028)]
+
+    large = reference.large_firm_share(data, AS_OF)
+    most = vocab.LARGE_FIRM_CLUSTER
+    assert large[most] > 2 * max(v for c, v in large.items() if c != most)
+    assert all(0 < v < 0.05 for c, v in large.items() if c != most)
+
+    multi = reference.multi_cluster_sme_share(data, AS_OF)
+    related = set(vocab.RELATED_CLUSTERS)
+    assert set(sorted(multi, key=multi.get)[-2:]) == related
+    assert min(multi[c] for c in related) > 2 * max(v for c, v in multi.items() if c not in related)
+    assert all(0 < v < 0.08 for c, v in multi.items() if c not in related)
 
 
 def test_planted_turnover_effect_is_recovered(data) -> None:  # noqa: ANN001

@@ -64,6 +64,44 @@ def test_nightly_run_on_the_demo_inbox(demo, capsys):
 
 
 @pytest.mark.slow
+def test_the_headline_measures_tell_the_demo_story_and_export_to_excel(demo, tmp_path):
+    """The pipeline finds what the generator planted (demo.vocab): a drifting cluster, one with
+    many large firms, two clusters sharing SMEs; and the analysts' workbook holds every row."""
+    from demo import vocab
+    from pipelines.export import export_workbook
+
+    code, warehouse = _run(demo, "2026-11-23")  # a re-run with no new files: reused
+    assert code == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT cluster_id, indicator, period, value, n_firms FROM marts.indicators WHERE as_of = "
+            "DATE '2026-11-23' AND indicator IN ('core_theme_share', 'large_firm_participants', "
+            "'sme_share', 'multi_cluster_sme_share', 'sme_depth_share')"
+        ).fetchall()
+    by = {(c, i, p): (v, n) for c, i, p, v, n in rows}
+    clusters = {c for c, _, _ in by if c != "ALL"}
+    assert len(clusters) == GRANTED and all(("ALL", i, "to_date") in by for i in (
+        "large_firm_participants", "multi_cluster_sme_share", "sme_depth_share"))  # fmt: skip
+    core_2026 = {c: by[(c, "core_theme_share", "2026")][0] for c in clusters}
+    assert min(core_2026, key=core_2026.get) == vocab.DRIFTING_CLUSTER
+    large = {c: by[(c, "large_firm_participants", "to_date")][0] / by[(c, "sme_share", "to_date")][1]
+             for c in clusters}  # fmt: skip
+    assert max(large, key=large.get) == vocab.LARGE_FIRM_CLUSTER
+    multi = {c: by[(c, "multi_cluster_sme_share", "to_date")][0] for c in clusters}
+    assert set(sorted(multi, key=multi.get)[-2:]) == set(vocab.RELATED_CLUSTERS)
+    depth = [by[(c, "sme_depth_share", "to_date")][0] for c in clusters]
+    assert all(0.2 < d < 1 for d in depth)  # repeat participations are common in the demo
+
+    path, as_of, sheets, _ = export_workbook(warehouse, tmp_path / "demo.xlsx", None, "da", tmp_path)
+    assert str(as_of) == "2026-11-23" and path.stat().st_size > 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for sheet in sheets:
+            where = " WHERE as_of = DATE '2026-11-23'" if sheet.table.startswith("marts.") else ""
+            (n,) = con.execute(f"SELECT count(*) FROM {sheet.table}{where}").fetchone()
+            assert sheet.frame.height == n, sheet.table
+
+
+@pytest.mark.slow
 def test_turnover_effect_recovers_the_planted_effect_once_cohorts_mature(demo):
     code, warehouse = _run(demo, "2028-12-31", lang="en")
     assert code == 0

@@ -33,8 +33,8 @@ def test_validate_lists_every_rejected_row_and_exits_1(inbox, tmp_path):
     )
     done = _impact("validate", str(path), "--dataset", "grants", "--warehouse", str(tmp_path / "none.duckdb"))
     assert done.returncode == 1
-    assert "row 3: unknown_cluster" in done.stdout
-    assert "row 4: out_of_range" in done.stdout
+    assert "row 3 (Excel row 4): unknown_cluster" in done.stdout
+    assert "row 4 (Excel row 5): out_of_range" in done.stdout
 
 
 def test_validate_unreadable_file_and_unknown_dataset(inbox, tmp_path):

@@ -14,6 +14,7 @@ from marts_helpers import Stage
 
 from assets.models.definitions import defs
 from assets.models.definitions import model_assets as indicator_assets
+from pipelines.core.catalogue import catalogue
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import ensure_schema, fetch_all
@@ -179,6 +180,11 @@ def test_materialize_assets_into_a_temporary_warehouse(tmp_path: Path) -> None:
     meta = result.asset_materializations_for_node("marts__indicators")[0].metadata
     assert "censec" in {r.data["cluster"] for r in meta["cluster_status"].records}
     assert "sql" in meta and "preview" in meta
+    # the national figure of every measure of the guiding headlines shows in the Dagster UI
+    national = {r.data["indicator"]: r.data["label"] for r in meta["national_figures"].records}
+    for code in ("core_theme_share", "sme_depth_share", "large_firm_participants",
+                 "multi_cluster_sme_share", "sme_share"):  # fmt: skip
+        assert national[code] == catalogue()[code].label["en"], code
 
     con = duckdb.connect(str(path), read_only=True)
     (row,) = fetch_all(

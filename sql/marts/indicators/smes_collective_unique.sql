@@ -2,5 +2,4 @@
 -- two clusters counts once). National only.
 SELECT 'ALL' AS cluster_id, 'to_date' AS period, count(DISTINCT cvr) AS value,
        count(DISTINCT cvr) AS n_firms
-FROM intermediate.qualifying_participations
-WHERE grant_type = 'cluster' AND sme_status = 'sme'
+FROM intermediate.collective_smes
