@@ -23,7 +23,10 @@ LANGS: tuple[str, ...] = ("da", "en")
 UNITS = ("count", "share", "index", "ratio", "growth", "months", "dkk")
 SCOPES = ("cluster", "ALL")
 PERIODS = ("to_date", "fiscal_year", "start_year", "survey_year", "cohort")
-STATUS_RULES = ("none", "trajectory", "cofinancing", "equity", "liquidity", "effect")
+STATUS_RULES = (
+    "none", "trajectory", "cofinancing", "equity", "liquidity", "free_liquidity", "effect",
+)
+HEADLINES = ("a", "b", "c", "d", "e", "f")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -48,6 +51,8 @@ class Indicator:
     sentence: dict[str, str] = field(default_factory=dict)
     headlines: tuple[str, ...] = ()
     grant_type: str | None = None
+    never_negative: bool = False
+    at_most_awarded: bool = False
 
     @property
     def has_status(self) -> bool:
@@ -61,7 +66,8 @@ class Indicator:
 
     @property
     def non_negative(self) -> bool:
-        return self.unit == "count"
+        """Counts are never negative, nor is a figure the catalogue marks ``never_negative``."""
+        return self.unit == "count" or self.never_negative
 
     @property
     def sql_file(self) -> str:
@@ -164,7 +170,11 @@ def parse_catalogue(data: dict) -> Catalogue:
             sentence=_labels(entry, "sentence", where, required=False),
             headlines=tuple(entry.get("headlines", ())),
             grant_type=entry.get("grant_type"),
+            never_negative=bool(entry.get("never_negative", False)),
+            at_most_awarded=bool(entry.get("at_most_awarded", False)),
         )
+        if any(h not in HEADLINES for h in indicators[code].headlines):
+            raise CatalogueError(f"{where}: headlines must be among {', '.join(HEADLINES)}")
         if indicators[code].grant_type not in (None, *GRANT_TYPES):
             raise CatalogueError(f"{where}: grant_type must be one of {GRANT_TYPES}")
         if indicators[code].has_status and not indicators[code].sentence:
