@@ -7,12 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingestion.loader import load_references
+from assets.ingestion.loader import cluster_references, load_references
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, validate
 from pipelines.core.config import load_settings
 from pipelines.core.contract import DATASETS
-from pipelines.core.warehouse import connect_reader, fetch_all
+from pipelines.core.warehouse import connect_reader
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -32,7 +32,7 @@ def _references(dataset_name: str, warehouse: Path) -> tuple[References, str | N
 
         con.execute("CREATE SCHEMA reference").fetchall()
         load_reference(con)
-        clusters = {r[0] for r in fetch_all(con, "SELECT cluster_id FROM reference.clusters")}
+        refs = cluster_references(con)
     checks = [
         name
         for name, wanted in (
@@ -42,7 +42,7 @@ def _references(dataset_name: str, warehouse: Path) -> tuple[References, str | N
         )
         if wanted
     ]
-    return References(clusters=clusters), (
+    return refs, (
         f"{note}: references to {', '.join(checks)} were not checked" if checks else None
     )
 
