@@ -11,6 +11,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from pipelines.core.catalogue import catalogue
+
 LANGS = ("da", "en")
 
 # How an indicator's value is printed: count, percent, decimal (2 places), months.
@@ -32,6 +34,15 @@ INDICATOR_KIND: dict[str, str] = {
     "activities_defence_share": "percent",
     "activities_ai_share": "percent",
 }
+# Indicators the report has no own text for yet (the money indicators of November 2026): their
+# kind from the catalogue's unit and their labels from the catalogue, so that a flag on them is a
+# sentence in the report's language (the board-report issue builds their sections).
+_KIND_OF_UNIT = {
+    "count": "count", "share": "percent", "ratio": "percent", "growth": "percent",
+    "index": "decimal", "months": "months", "dkk": "dkk",
+}  # fmt: skip
+for _indicator in catalogue():
+    INDICATOR_KIND.setdefault(_indicator.code, _KIND_OF_UNIT[_indicator.unit])
 
 INDICATOR_LABELS: dict[str, dict[str, str]] = {
     "da": {
@@ -71,6 +82,9 @@ INDICATOR_LABELS: dict[str, dict[str, str]] = {
         "activities_ai_share": "Activities on artificial intelligence",
     },
 }
+for _indicator in catalogue():
+    for _lang in LANGS:
+        INDICATOR_LABELS[_lang].setdefault(_indicator.code, _indicator.label[_lang])
 
 # Data-quality flags of marts.flags (indicator codes starting with ``dq_``), in plain language.
 DQ_LABELS: dict[str, dict[str, str]] = {
@@ -532,6 +546,8 @@ class Formatter:
             return self.percent(value, signed=indicator.startswith("turnover_"))
         if kind == "months":
             return self.months(value)
+        if kind == "dkk":
+            return self.mdkk(value)
         return self.decimal(value)
 
     def date(self, value: dt.date) -> str:

@@ -23,6 +23,7 @@ import duckdb
 import jinja2
 from plotly.offline import get_plotlyjs
 
+from pipelines.core.catalogue import catalogue
 from pipelines.core.config import (
     EXPECTED_TURNOVER_EFFECT,
     NATIONAL_TARGET_SMES_COLLECTIVE,
@@ -117,6 +118,9 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
                      target=fmt.percent(row.target))
     if flag.indicator == "liquidity_months":
         return fmt.t("flag_liquidity", period=period, value=fmt.decimal(row.value, 1))
+    if flag.indicator == "free_liquidity_months":
+        sentence = catalogue()[flag.indicator].sentence[fmt.lang]
+        return sentence.format(label=label, period=period, value=fmt.decimal(row.value, 1))
     if flag.indicator == "equity_ratio":
         return fmt.t("flag_equity", period=period, value=value)
     if flag.indicator == "turnover_effect_2y":
