@@ -122,6 +122,7 @@ DATASET_LABELS: dict[str, dict[str, str]] = {
         "firms": "Virksomhedsregister",
         "survey_demand": "Efterspørgselsmåling",
         "survey_network": "Netværksmåling",
+        "applications": "Ansøgninger",
     },
     "en": {
         "grants": "Grants",
@@ -132,6 +133,7 @@ DATASET_LABELS: dict[str, dict[str, str]] = {
         "firms": "Firm register",
         "survey_demand": "Demand survey",
         "survey_network": "Network survey",
+        "applications": "Applications",
     },
 }
 

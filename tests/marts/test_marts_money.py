@@ -218,3 +218,26 @@ def test_overlap_boundaries_zero_private_cash_and_zero_costs(stage) -> None:  # 
     )
     assert r.value("we-build-denmark", "payout_at_risk_dkk") == pytest.approx(2_000_000)
     assert r.value("ALL", "payout_at_risk_dkk") == pytest.approx(2_000_000)
+
+
+def test_free_liquidity_thresholds_come_from_thresholds(stage) -> None:  # noqa: ANN001
+    from pipelines.core.config import Thresholds
+
+    # 2025: 0.5 / (12 / 12) = 0.5 months; 2026: (2 - 2.5) / 1 = -0.5 months
+    stage.account("censec", 2025, deb=1, other_public=0, membership=1, sponsorships=0,
+                  user_payments=0, cash=0.5, costs=12)  # fmt: skip
+    stage.account("censec", 2026, deb=1, other_public=0, membership=1, sponsorships=0,
+                  user_payments=0, cash=2, costs=12, advance=2.5)  # fmt: skip
+    default = stage.run("2026-12-31")
+    assert [default["censec", "free_liquidity_months", p]["status"] for p in ("2025", "2026")] == [
+        "behind", "critical",
+    ]  # fmt: skip
+    # critical below -1, behind below 0.4: 0.5 -> on_track, -0.5 -> behind
+    moved = stage.run(
+        "2026-12-31", Thresholds(free_liquidity_critical_months=-1, free_liquidity_behind_months=0.4)
+    )
+    assert [moved["censec", "free_liquidity_months", p]["status"] for p in ("2025", "2026")] == [
+        "on_track", "behind",
+    ]  # fmt: skip
+    (flag,) = moved.flags_for("censec", "free_liquidity_months")
+    assert flag[2:4] == ("2026", "WARN") and "advances" in flag[4]
