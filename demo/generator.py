@@ -8,11 +8,15 @@ The story the data tells
 - The 11 granted clusters of the board decision, each with a cluster grant and an innovation
   grant (65/35 split of the recommended amount, to the krone) for 2025-01-01..2028-12-31. Targets
   sum to the national 5,562 and 683 exactly.
+- The scored applications of all 14 applicants (the optional dataset ``applications``): the
+  applied amounts of the board decision split 65/35 like the grants, weighted scores 6.5-9.5 for
+  the granted and 4.0-6.4 for the rejected; so ``impact reallocate`` has something to allocate.
 - Mid-programme (the demo is tuned for ``as_of`` 2026-11-23) most clusters are on track on SMEs
   in collective activities and on SMEs developing concepts; lifestyle-design is behind on the
   former and copenhagen-fintech on the latter, at any scale. lifestyle-design's accounts are also
-  in trouble (negative equity, under a month of cash, private co-financing ~14 % against 40 %
-  promised); censec's co-financing is a little short of its promise.
+  in trouble (negative equity, under a month of cash, advances received and not yet spent that
+  exceed its cash in 2026 so that its liquidity without advances is negative, private co-financing
+  ~14 % against 40 % promised); censec's co-financing is a little short of its promise.
 - The guiding headlines' comparable measures differ between clusters: we-build-denmark drifts off
   its core themes (``reference/core_themes.csv``: about two thirds of its 2025 activities, a
   third of 2026's, an eighth of 2028's); danish-life-science has many large firms among its
@@ -58,7 +62,14 @@ from pipelines.core.contract import INGESTION_ORDER
 from . import cvr as cvrmod
 from . import writers
 from .participation import UNVERIFIED_PER_SCALE, make_outcomes, make_participation
-from .programme import Cluster, accounts_frame, activities_frame, grants_frame, make_clusters
+from .programme import (
+    Cluster,
+    accounts_frame,
+    activities_frame,
+    applications_frame,
+    grants_frame,
+    make_clusters,
+)
 from .register import Register, firm_names, make_register, panel_frame, plant_effect
 from .surveys import demand_frame, network_frame
 
@@ -82,6 +93,7 @@ _STREAMS = {
     "network": 9,
     "bad": 10,
     "format": 11,
+    "applications": 12,
 }
 
 
@@ -108,6 +120,8 @@ class DemoData:
     demand: pl.DataFrame
     network: pl.DataFrame
     unverified_cvrs: np.ndarray
+    applications: pl.DataFrame  # the scored applications, the bad row included (last)
+    applications_bad_rows: int
     bad: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
@@ -147,6 +161,7 @@ def build_demo(scale: int = 1, seed: int = 2025) -> DemoData:
     }
     demand = demand_frame(_rng(seed, "demand"), clusters, members, all_cvr_text, scale)
     network = network_frame(_rng(seed, "network"), clusters, members, all_cvr_text, reg, scale)
+    applications, applications_bad = applications_frame(_rng(seed, "applications"))
     data = DemoData(
         clusters=clusters,
         register=reg,
@@ -160,6 +175,8 @@ def build_demo(scale: int = 1, seed: int = 2025) -> DemoData:
         demand=demand,
         network=network,
         unverified_cvrs=unverified,
+        applications=applications,
+        applications_bad_rows=applications_bad,
     )
     data.bad = _bad_rows(_rng(seed, "bad"), data, bad_activities, spare)
     return data
@@ -416,6 +433,14 @@ def write_demo_inbox(out: Path, scale: int = 1, seed: int = 2025) -> dict[str, d
         n26.height,
         data.bad["survey_network"].height,
     )
+    # applications: the grant system's export of the scored applications, Danish Excel CSV in
+    # UTF-8 (decimal comma, thousands separators on the amounts)
+    apps = data.applications.with_columns(
+        writers.danish_amount(pl.col("applied_dkk")).alias("applied_dkk")
+    )
+    rel = "applications/ansoegninger_klyngeprogram_2025-2028.csv"
+    writers.write_danish_csv(apps, out / rel, encoding="utf-8")
+    record("applications", rel, apps.height, data.applications_bad_rows)
     return summary
 
 

@@ -77,10 +77,23 @@ class Cluster:
     committed_private_share: float
 
 
-def read_board_decision(path: Path = BOARD_DECISION_CSV) -> list[dict[str, str]]:
-    """The granted rows of the board decision CSV, in file order."""
+def read_board_decision(
+    path: Path = BOARD_DECISION_CSV, granted_only: bool = True
+) -> list[dict[str, str]]:
+    """The rows of the board decision CSV (the granted ones unless ``granted_only`` is False), in
+    file order."""
     with path.open(encoding="utf-8", newline="") as fh:
-        return [row for row in csv.DictReader(fh) if row["decision"].strip() == "granted"]
+        return [
+            row
+            for row in csv.DictReader(fh)
+            if not granted_only or row["decision"].strip() == "granted"
+        ]
+
+
+def innovation_part(amount_dkk: int) -> int:
+    """The innovation grant's part of an amount (``INNOVATION_SHARE``, to the thousand kroner); the
+    rest is the cluster grant's. Grants and applications are split alike."""
+    return int(round(amount_dkk * INNOVATION_SHARE, -3))
 
 
 def make_clusters(path: Path = BOARD_DECISION_CSV) -> list[Cluster]:
@@ -93,7 +106,7 @@ def make_clusters(path: Path = BOARD_DECISION_CSV) -> list[Cluster]:
     for i, (row, rec) in enumerate(zip(rows, recommended, strict=True)):
         cid = row["cluster_id"].strip()
         code = vocab.CLUSTER_CODES.get(cid, f"C{i + 1:02d}")
-        innovation = int(round(rec * INNOVATION_SHARE, -3))
+        innovation = innovation_part(rec)
         clusters.append(
             Cluster(
                 cluster_id=cid,
@@ -160,7 +173,8 @@ def accounts_frame(rng: np.random.Generator, clusters: list[Cluster]) -> tuple[p
     previous programme before) plus other public funding; private cash is set so that the private
     share lands near the cluster's promise. Healthy clusters hold 3.5-6.5 months of costs in cash.
     The troubled cluster promises 40 % and delivers ~14 %, runs losses from 2025 that turn its
-    equity negative in 2026, and ends 2026 with 0.6 months of cash (2.0 in 2025). One row's
+    equity negative in 2026, and ends 2026 with 0.6 months of cash (2.0 in 2025) while holding
+    advances of 1.6 times that cash: its liquidity without advances is negative. One row's
     revenue total deliberately differs from its funding lines by ~6 % (kept, flagged), and one row
     is for a rejected applicant (``unknown_cluster``).
     """
@@ -198,6 +212,10 @@ def accounts_frame(rng: np.random.Generator, clusters: list[Cluster]) -> tuple[p
             else:
                 months = rng.uniform(3.5, 6.5)
             cash = costs / 12 * months
+            if c.cluster_id == vocab.LIVING_ON_ADVANCES and year == ACCOUNT_YEARS[-1]:
+                # advances received and not yet spent exceed the cash: free liquidity 0.6 - 0.96
+                # = -0.36 months (the draw above is kept so that the other figures stay put)
+                advance = cash * 1.6
             receivables = revenue * rng.uniform(0.03, 0.08)
             payables = revenue * rng.uniform(0.05, 0.12)
             # The balance sheet: assets hold the cash; liabilities are advances, payables and
@@ -250,6 +268,47 @@ def _account_note(troubled: bool, year: int, equity: float) -> str:
         if year < 2026
         else "Foreløbigt regnskab (årsrapport følger)"
     )
+
+
+# --- applications ----------------------------------------------------------------------------------
+
+
+def applications_frame(
+    rng: np.random.Generator, path: Path = BOARD_DECISION_CSV
+) -> tuple[pl.DataFrame, int]:
+    """The scored applications of the call: two per applicant of the board decision (all 14),
+    and the number of deliberately bad rows.
+
+    Applied amounts come from the board decision (``applied_mdkk``), split into the two grant
+    types like the grants (``innovation_part``), so a cluster granted all it applied for has no
+    headroom. Weighted scores (0..10, two decimals): 6.5-9.5 for the granted applicants, 4.0-6.4
+    for the rejected ones. One row names a cluster that is no applicant (``unknown_cluster``).
+    """
+    rows = []
+    for row in read_board_decision(path, granted_only=False):
+        applied = int(Decimal(row["applied_mdkk"]) * 1_000_000)
+        granted = row["decision"].strip() == "granted"
+        innovation = innovation_part(applied)
+        for grant_type, amount in (("cluster", applied - innovation), ("innovation", innovation)):
+            score = rng.uniform(6.5, 9.5) if granted else rng.uniform(4.0, 6.4)
+            rows.append(
+                {
+                    "cluster_id": row["cluster_id"].strip(),
+                    "grant_type": grant_type,
+                    "applied_dkk": float(amount),
+                    "weighted_score": round(float(score), 2),
+                }
+            )
+    # not an applicant of the board decision -> unknown_cluster
+    rows.append(
+        {
+            "cluster_id": "nordic-quantum-cluster",
+            "grant_type": "innovation",
+            "applied_dkk": 25_000_000.0,
+            "weighted_score": 7.1,
+        }
+    )
+    return pl.DataFrame(rows), 1
 
 
 # --- activities ------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from pipelines.core.contract import THEMES
 #: Cluster whose accounts are in trouble: losses eat the equity, cash runs low, and its private
 #: co-financing stays far below what it promised.
 TROUBLED_CLUSTER = "lifestyle-design"
+#: Cluster living on its advances in the latest fiscal year: the advance payments received and not
+#: yet spent exceed its cash, so its liquidity without advances (free_liquidity_months) is negative.
+LIVING_ON_ADVANCES = "lifestyle-design"
 #: Cluster that recruits too few SMEs into collective activities (status ``behind`` mid-programme).
 BEHIND_COLLECTIVE = "lifestyle-design"
 #: Cluster whose innovation collaborations produce too few concepts (status ``behind``).

@@ -1,4 +1,4 @@
-"""The ``impact`` command line: run, demo, validate, export, ui.
+"""The ``impact`` command line: run, demo, validate, export, reallocate, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
@@ -77,6 +77,20 @@ def _parser() -> argparse.ArgumentParser:
         "reports = IMPACT_REPORTS or data/reports)",
     )
     export.add_argument("--lang", choices=["da", "en"], help="column headers (IMPACT_LANG, default da)")
+    realloc = sub.add_parser(
+        "reallocate", help="what-if: re-allocate returned funds by the board's method"
+    )
+    realloc.add_argument("--amount", type=float, required=True, help="the returned funds in DKK")
+    realloc.add_argument(
+        "--from", dest="from_cluster", help="the cluster returning them (left out of the allocation)"
+    )
+    realloc.add_argument(
+        "--warehouse", help="DuckDB file, read-only (IMPACT_WAREHOUSE, default data/warehouse.duckdb)"
+    )
+    realloc.add_argument(
+        "--as-of", dest="as_of", help="reporting date YYYY-MM-DD (accepted; the what-if does not depend on it)"
+    )
+    realloc.add_argument("--csv", help="also write the table to this CSV file")
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
@@ -113,6 +127,14 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.export import export
 
             return export(args.warehouse, args.as_of, args.out, args.lang)
+        if args.command == "reallocate":
+            settings = load_settings(warehouse=args.warehouse, as_of=args.as_of)
+            from pipelines.reallocate import reallocate
+
+            return reallocate(
+                args.amount, args.from_cluster, settings.warehouse, settings.as_of,
+                Path(args.csv) if args.csv else None,
+            )
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from assets.ingestion.diagnosis import header_further_down, suggestions
-from assets.ingestion.loader import load_references
+from assets.ingestion.loader import cluster_references, load_references
 from assets.ingestion.plausibility import Context, never_counting
 from assets.ingestion.positions import Positions, positions
 from assets.ingestion.readers import RawTable, UnreadableFile, read_table
@@ -38,7 +38,7 @@ def _offline_references(dataset: Dataset, note: str) -> tuple[References, str | 
 
         con.execute("CREATE SCHEMA reference").fetchall()
         load_reference(con)
-        clusters = {r[0] for r in fetch_all(con, "SELECT cluster_id FROM reference.clusters")}
+        refs = cluster_references(con)
     checks = [
         name
         for name, wanted in (
@@ -48,7 +48,7 @@ def _offline_references(dataset: Dataset, note: str) -> tuple[References, str | 
         )
         if wanted
     ]
-    return References(clusters=clusters), (
+    return refs, (
         f"{note}: references to {', '.join(checks)} were not checked" if checks else None
     )
 

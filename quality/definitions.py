@@ -57,6 +57,7 @@ _READS: dict[str, tuple[str, ...]] = {
     "innovation_outcomes": tuple(
         dict.fromkeys((*UPSTREAM.get("innovation_outcomes", ()), "grants"))
     ),
+    "applications": ("grants",),  # awarded within applied (statistics suite)
 }
 
 
@@ -251,8 +252,10 @@ MARTS_CHECKS: list[dg.AssetChecksDefinition] = [
         INDICATORS_KEY,
         "indicators_integrity",
         "GX suite of marts.indicators for the as_of: codes of the indicator catalogue, one row per "
-        "cluster/indicator/period, shares in 0..1, every granted cluster present, national ALL = "
-        "sum of clusters for the summed counts (smes_collective, smes_concepts).",
+        "cluster/indicator/period, shares in 0..1, counts and payout at risk not negative, payout "
+        "at risk not above the awarded amount, every granted cluster present, national ALL = sum "
+        "of clusters for the catalogue's summed indicators (the SME counts, the private cash gap, "
+        "payout at risk).",
         indicators_integrity,
     ),
     _marts_check(

@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 
 CATALOGUE = catalogue()
 INDICATORS: tuple[str, ...] = CATALOGUE.codes
-# Shares and indices lie within 0..1; counts are never negative (the catalogue's units).
+# Shares and indices lie within 0..1; counts (and figures marked never_negative) are never
+# negative; figures marked at_most_awarded never exceed the awarded amount (the catalogue).
 SHARE_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.bounded_0_1)
-COUNT_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.non_negative)
+NON_NEGATIVE_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.non_negative)
+AT_MOST_AWARDED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(at_most_awarded=True)
 SUMMED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(summed=True)
+# The SME counts held against the grants' targets: present in every run with grants.
+TARGET_COUNTS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.grant_type)
 STATUSES: tuple[str, ...] = ("on_track", "behind", "critical", "no_target")
 PERIOD_PATTERN = r"^(?:to_date|all|[0-9]{4})$"
 # The board decision's national SME targets, by the grant type whose grants carry them.
@@ -37,7 +41,15 @@ BOARD_TARGETS: dict[str, float] = {
     "innovation": NATIONAL_TARGET_SMES_CONCEPTS,
 }
 AWARD_TOLERANCE_DKK = 50_000.0  # DKK 0.05m
-RECONCILE_TOLERANCE = 1e-6
+RECONCILE_TOLERANCE = 1e-6  # relative to the size of the national figure (at least 1)
+OERE = 0.01  # what a DKK figure may exceed its cap by through floating-point sums
+# Awarded DKK per granted cluster, and 'ALL' = over every granted cluster's grants.
+AWARDED_SQL = """
+    SELECT coalesce(g.cluster_id, 'ALL') AS cluster_id, sum(g.awarded_dkk) AS awarded_dkk
+    FROM staging.grants AS g
+    WHERE g.cluster_id IN (SELECT cluster_id FROM reference.clusters)
+    GROUP BY GROUPING SETS ((g.cluster_id), ())
+"""
 
 # Relations between indicators that hold by their definitions (outputs.md), each one SQL over the
 # rows of one as_of ($as_of) giving (cluster_id, period, holds). A relation whose indicators have no
@@ -138,22 +150,29 @@ def _run(report: SuiteReport, name: str, frame: pd.DataFrame, checks: list[Expec
 def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SuiteReport:
     """Structure and national consistency of ``marts.indicators`` for ``as_of``.
 
-    Codes and statuses known, one row per (cluster, indicator, period), shares in 0..1, counts not
-    negative, every granted cluster present, the national ``ALL`` row of ``smes_collective`` /
-    ``smes_concepts`` equal to the sum over clusters (value, target and expected), the relations
-    between indicators that hold by definition (:data:`CONSISTENCY`), and the core themes the
-    secretariat maintains naming known theme codes and granted clusters.
+    Codes and statuses known, one row per (cluster, indicator, period), shares in 0..1, counts and
+    never-negative figures (payout at risk) not negative, payout at risk not above the awarded
+    amount, every granted cluster present, the national ``ALL`` row of every summed indicator (the
+    SME counts, the private cash gap, payout at risk: the catalogue's ``summed``) equal to the sum
+    over the clusters (value, target and expected), the relations between indicators that hold by
+    definition (:data:`CONSISTENCY`), and the core themes the secretariat maintains naming known
+    theme codes and granted clusters.
     """
     started = time.perf_counter()
     report = SuiteReport(suite="marts.indicators.integrity")
     frame = _indexed(
         con.execute(
             f"""
-            SELECT *,
+            SELECT i.*,
                    CASE WHEN indicator IN ({_in_list(SHARE_INDICATORS)}) THEN value END AS _share_value,
-                   CASE WHEN indicator IN ({_in_list(COUNT_INDICATORS)}) THEN value END AS _count_value,
+                   CASE WHEN indicator IN ({_in_list(NON_NEGATIVE_INDICATORS)}) THEN value END
+                       AS _non_negative_value,
+                   CASE WHEN indicator IN ({_in_list(AT_MOST_AWARDED_INDICATORS)})
+                        THEN value - coalesce(a.awarded_dkk, 0) END AS _above_awarded_dkk,
                    (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target
-            FROM marts.indicators WHERE as_of = ?
+            FROM marts.indicators AS i
+            LEFT JOIN ({AWARDED_SQL}) AS a USING (cluster_id)
+            WHERE as_of = ?
             """,
             [as_of],
         ).df()
@@ -180,7 +199,13 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
             "one row per cluster, indicator, period",
         ),
         Rule("between", ("_share_value",), "shares within 0..1", min_value=0, max_value=1),
-        Rule("between", ("_count_value",), "counts not negative", min_value=0),
+        Rule("between", ("_non_negative_value",), "counts and payouts not negative", min_value=0),
+        Rule(
+            "between",
+            ("_above_awarded_dkk",),
+            "payout at risk not above the awarded amount",
+            max_value=OERE,
+        ),
         Rule("between", ("n_firms",), "n_firms not negative", min_value=0),
         Rule(
             "in_set",
@@ -203,6 +228,7 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
         con.execute(
             f"""
             SELECT indicator, period,
+                   count(*)      FILTER (WHERE cluster_id = 'ALL')  AS all_rows,
                    max(value)    FILTER (WHERE cluster_id = 'ALL')  AS all_value,
                    sum(value)    FILTER (WHERE cluster_id <> 'ALL') AS clusters_value,
                    max(target)   FILTER (WHERE cluster_id = 'ALL')  AS all_target,
@@ -217,12 +243,25 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
         ).df()
     )
     for what in ("value", "target", "expected"):
+        clusters = national[f"clusters_{what}"].astype("float64")
         national[f"{what}_gap"] = (
-            national[f"all_{what}"].astype("float64")
-            - national[f"clusters_{what}"].astype("float64")
-        ).abs()
+            national[f"all_{what}"].astype("float64") - clusters
+        ).abs() / clusters.abs().clip(lower=1.0)
+    # "ALL = the sum over the clusters with a value": null exactly when no cluster has one.
+    # (A missing ALL row is its own failure, "national ALL row present".)
+    national["_all_value_given"] = (
+        (national["all_rows"] == 0)
+        | national["all_value"].notna()
+        | national["clusters_value"].isna()
+    )
     nat_rules = [
-        Rule("not_null", ("all_value",), "national ALL row present"),
+        Rule("between", ("all_rows",), "national ALL row present", min_value=1, max_value=1),
+        Rule(
+            "in_set",
+            ("_all_value_given",),
+            "national ALL value given where a cluster has one",
+            values=(True,),
+        ),
         *(
             Rule(
                 "between",
@@ -237,10 +276,8 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
     nat_checks = [r.expectation() for r in nat_rules]
     nat_checks.append(
         Expectation(
-            "smes_collective and smes_concepts present",
-            e.ExpectColumnDistinctValuesToContainSet(
-                column="indicator", value_set=list(SUMMED_INDICATORS)
-            ),
+            " and ".join(TARGET_COUNTS) + " present",
+            e.ExpectColumnDistinctValuesToContainSet(column="indicator", value_set=list(TARGET_COUNTS)),
         )
     )
     _run(report, "marts.indicators.national_sums", national, nat_checks)

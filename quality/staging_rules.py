@@ -13,8 +13,8 @@ DuckDB before the frame goes to GX.
 from __future__ import annotations
 
 from pipelines.core.config import Thresholds
-from pipelines.core.contract import DATASETS, THEMES, Dataset
-from quality.rules import GRANTED_CLUSTERS_SQL, Rule
+from pipelines.core.contract import CLUSTER_SCOPE_WORDS, CLUSTER_SCOPES, DATASETS, THEMES, Dataset
+from quality.rules import Rule
 
 CVR_PATTERN = r"^[0-9]{8}$"
 NACE_PATTERN = r"^[0-9]{2,6}$"
@@ -48,6 +48,13 @@ HELPER_COLUMNS: dict[str, dict[str, str]] = {
     },
     "survey_network": {
         "_self_relation": "(t.org_id = t.partner_id)",
+    },
+    "applications": {
+        # the board never awards more than was applied for (outputs.md, re-allocation)
+        "_awarded_within_applied": (
+            "((SELECT coalesce(sum(g.awarded_dkk), 0) FROM staging.grants g "
+            "WHERE g.cluster_id = t.cluster_id AND g.grant_type = t.grant_type) <= t.applied_dkk)"
+        ),
     },
 }
 
@@ -108,8 +115,8 @@ def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> li
             Rule(
                 "in_set",
                 (ds.cluster_column,),
-                f"{ds.cluster_column} is a granted cluster",
-                values_sql=GRANTED_CLUSTERS_SQL,
+                f"{ds.cluster_column} is {CLUSTER_SCOPE_WORDS[ds.cluster_scope]}",
+                values_sql=f"SELECT cluster_id FROM {CLUSTER_SCOPES[ds.cluster_scope]}",
             )
         )
     # Referential rules against large tables are helper columns computed by a DuckDB semi-join
@@ -160,7 +167,8 @@ def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> li
         )
 
     # Statistical rules (WARN): plausibility and the contract's "kept but flagged" cases.
-    rules.append(Rule("row_count", (), "table has rows", structural=False, min_value=1))
+    if not ds.optional:  # an optional dataset may never be delivered (inputs.md)
+        rules.append(Rule("row_count", (), "table has rows", structural=False, min_value=1))
     if dataset_name == "accounts":
         rules.append(
             Rule(
@@ -209,6 +217,16 @@ def staging_rules(dataset_name: str, thresholds: Thresholds | None = None) -> li
                 "employees plausible (<= 100,000 FTE)",
                 structural=False,
                 max_value=100_000,
+            )
+        )
+    if dataset_name == "applications":
+        rules.append(
+            Rule(
+                "in_set",
+                ("_awarded_within_applied",),
+                "grants of the type award no more than was applied for",
+                structural=False,
+                values=(True,),
             )
         )
     if dataset_name == "survey_network":

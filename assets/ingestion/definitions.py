@@ -55,7 +55,8 @@ def build_staging_asset(dataset_name: str) -> dg.AssetsDefinition:
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
         if not (settings.inbox / dataset_name).is_dir():
-            context.log.warning(f"no folder {settings.inbox / dataset_name}: nothing to ingest")
+            log = context.log.info if dataset.optional else context.log.warning
+            log(f"no folder {settings.inbox / dataset_name}: nothing to ingest")
         with warehouse.writer() as con:
             outcome = ingest_dataset(con, settings.inbox, dataset_name, context.run_id)
             for f in outcome.files:

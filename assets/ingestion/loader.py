@@ -18,7 +18,7 @@ import polars as pl
 
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
-from pipelines.core.contract import DATASETS, INGESTION_ORDER, Dataset
+from pipelines.core.contract import CLUSTER_SCOPES, DATASETS, INGESTION_ORDER, Dataset
 from pipelines.core.faults import fault_point
 from pipelines.core.warehouse import fetch_all, fetch_pl
 
@@ -84,10 +84,18 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def cluster_references(con: duckdb.DuckDBPyConnection) -> References:
+    """The board decision's clusters: the granted ones and every applicant (reference data)."""
+    sets = {
+        scope: {r[0] for r in fetch_all(con, f"SELECT cluster_id FROM {table}")}
+        for scope, table in CLUSTER_SCOPES.items()
+    }
+    return References(clusters=sets["granted"], applicants=sets["applicant"])
+
+
 def load_references(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> References:
-    """What ``dataset`` may refer to, as staging holds it now."""
-    clusters = {r[0] for r in fetch_all(con, "SELECT cluster_id FROM reference.clusters")}
-    refs = References(clusters=clusters)
+    """What ``dataset`` may refer to, as the reference data and staging hold it now."""
+    refs = cluster_references(con)
     if dataset.grant_column:
         refs.grants = fetch_pl(con, "SELECT grant_id, grant_type FROM staging.grants")
     if dataset.activity_column:

@@ -9,13 +9,13 @@ unknown_cluster / unknown_grant / unknown_activity -> outcome_without_participat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from assets.ingestion import parsing
 from assets.ingestion.readers import RawTable, UnreadableFile
-from pipelines.core.contract import THEMES, Column, Dataset
+from pipelines.core.contract import CLUSTER_SCOPE_WORDS, THEMES, Column, Dataset
 
 ROW = "_row_number"
 RAW = "_raw"
@@ -25,15 +25,23 @@ DETAIL = "_detail"
 
 @dataclass
 class References:
-    """What rows may refer to: granted clusters and what staging holds so far.
+    """What rows may refer to: the board decision's clusters and what staging holds so far.
 
-    A reference frame left as ``None`` is not checked (``impact validate`` without a warehouse).
+    ``clusters`` are the granted clusters, ``applicants`` every applicant of the board decision
+    (granted or rejected); a dataset's ``cluster_scope`` says which of the two its cluster column
+    is judged against. A reference frame left as ``None`` is not checked (``impact validate``
+    without a warehouse).
     """
 
     clusters: set[str]
+    applicants: set[str] = field(default_factory=set)
     grants: pl.DataFrame | None = None  # grant_id, grant_type
     activities: pl.DataFrame | None = None  # activity_id, grant_type
     participation: pl.DataFrame | None = None  # activity_id, cvr
+
+    def known_clusters(self, scope: str) -> set[str]:
+        """The cluster ids a dataset of ``cluster_scope`` ``scope`` may name."""
+        return self.applicants if scope == "applicant" else self.clusters
 
 
 @dataclass
@@ -329,11 +337,13 @@ def _reference_rules(
         col = _v(dataset.cluster_column)
         rules.append(
             (
-                pl.col(col).is_not_null() & ~pl.col(col).is_in(sorted(refs.clusters)),
+                pl.col(col).is_not_null()
+                & ~pl.col(col).is_in(sorted(refs.known_clusters(dataset.cluster_scope))),
                 "unknown_cluster",
                 pl.format(
-                    "{}: {} is not a granted cluster of the board decision",
+                    "{}: {} is not {} of the board decision",
                     pl.lit(dataset.cluster_column), _quoted(dataset.cluster_column),
+                    pl.lit(CLUSTER_SCOPE_WORDS[dataset.cluster_scope]),
                 ),
             )
         )

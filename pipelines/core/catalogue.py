@@ -23,7 +23,9 @@ LANGS: tuple[str, ...] = ("da", "en")
 UNITS = ("count", "share", "index", "ratio", "growth", "months", "dkk")
 SCOPES = ("cluster", "ALL")
 PERIODS = ("to_date", "fiscal_year", "start_year", "survey_year", "cohort")
-STATUS_RULES = ("none", "trajectory", "cofinancing", "equity", "liquidity", "effect")
+STATUS_RULES = (
+    "none", "trajectory", "cofinancing", "equity", "liquidity", "free_liquidity", "effect",
+)
 # The board's six guiding headlines ("pejlemærker" a-f, outputs.md: the board report).
 HEADLINES = ("a", "b", "c", "d", "e", "f")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -50,6 +52,8 @@ class Indicator:
     sentence: dict[str, str] = field(default_factory=dict)
     headlines: tuple[str, ...] = ()
     grant_type: str | None = None
+    never_negative: bool = False
+    at_most_awarded: bool = False
 
     @property
     def has_status(self) -> bool:
@@ -63,7 +67,8 @@ class Indicator:
 
     @property
     def non_negative(self) -> bool:
-        return self.unit == "count"
+        """Counts are never negative, nor is a figure the catalogue marks ``never_negative``."""
+        return self.unit == "count" or self.never_negative
 
     @property
     def sql_file(self) -> str:
@@ -170,6 +175,8 @@ def parse_catalogue(data: dict) -> Catalogue:
             sentence=_labels(entry, "sentence", where, required=False),
             headlines=tuple(entry.get("headlines", ())),
             grant_type=entry.get("grant_type"),
+            never_negative=bool(entry.get("never_negative", False)),
+            at_most_awarded=bool(entry.get("at_most_awarded", False)),
         )
         if any(h not in HEADLINES for h in indicators[code].headlines):
             raise CatalogueError(f"{where}: headlines must be letters among {', '.join(HEADLINES)}")

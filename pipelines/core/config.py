@@ -38,6 +38,8 @@ class Thresholds:
     cofinancing_behind_factor: float = 0.75
     liquidity_critical_months: float = 1
     liquidity_behind_months: float = 3
+    free_liquidity_critical_months: float = 0
+    free_liquidity_behind_months: float = 1
     expected_turnover_effect: float = EXPECTED_TURNOVER_EFFECT
     revenue_mismatch_tolerance: float = 0.01
     disclosure_min_firms: int = 5

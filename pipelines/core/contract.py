@@ -13,6 +13,7 @@ from typing import Literal
 
 Kind = Literal["text", "int", "number", "date", "bool", "cvr", "code", "theme", "nace", "region"]
 FundingSide = Literal["private", "public"]
+ClusterScope = Literal["granted", "applicant"]
 
 THEMES: tuple[str, ...] = (
     "artificial_intelligence",
@@ -35,6 +36,14 @@ THEMES: tuple[str, ...] = (
 ORG_TYPES: tuple[str, ...] = ("sme", "large_firm", "knowledge_institution", "public", "other")
 GRANT_TYPES: tuple[str, ...] = ("cluster", "innovation")
 REGIONS: tuple[str, ...] = ("DK01", "DK02", "DK03", "DK04", "DK05")
+
+#: Which clusters a dataset's cluster column may name, and the reference table that holds them:
+#: the granted clusters of the board decision, or every applicant of it (granted or rejected).
+CLUSTER_SCOPES: dict[str, str] = {
+    "granted": "reference.clusters",
+    "applicant": "reference.board_decision",
+}
+CLUSTER_SCOPE_WORDS: dict[str, str] = {"granted": "a granted cluster", "applicant": "an applicant"}
 
 REJECTION_REASONS: tuple[str, ...] = (
     "missing_required",
@@ -99,6 +108,7 @@ class Dataset:
     description: str
     # Referential rules: column -> what it must refer to.
     cluster_column: str | None = None
+    cluster_scope: ClusterScope = "granted"  # which clusters cluster_column may name
     grant_column: str | None = None
     activity_column: str | None = None
     activity_must_be_innovation: bool = False
@@ -106,6 +116,8 @@ class Dataset:
     date_order: tuple[str, str] | None = None  # (start, end): end must be after start
     end_strictly_after: bool = True
     extra_columns: tuple[str, ...] = field(default_factory=tuple)
+    # Optional datasets may never be delivered: every indicator is computed without them.
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -292,6 +304,24 @@ DATASETS: dict[str, Dataset] = {
             description="Collaboration relations in the cluster ecosystems (baseline 2025, then yearly).",
             cluster_column="cluster_id",
         ),
+        Dataset(
+            "applications",
+            (
+                Column("cluster_id", "text", True),
+                Column("grant_type", "code", True, codes=GRANT_TYPES),
+                _amount("applied_dkk"),
+                Column("weighted_score", "number", True, min_value=0, max_value=10),
+            ),
+            key=("cluster_id", "grant_type"),
+            description=(
+                "The scored applications behind the board decision (grant system): one row per "
+                "application, two per applicant. Optional: only the re-allocation what-if "
+                "(impact reallocate) reads it."
+            ),
+            cluster_column="cluster_id",
+            cluster_scope="applicant",
+            optional=True,
+        ),
     )
 }
 
@@ -305,6 +335,7 @@ INGESTION_ORDER: tuple[str, ...] = (
     "firms",
     "survey_demand",
     "survey_network",
+    "applications",
 )
 
 # Asset dependencies between staging tables (referential integrity).

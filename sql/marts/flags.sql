@@ -58,6 +58,17 @@ status_flags AS (
                 name || ': cash covers ' || dk_num(value, 1) || ' months of costs in ' || period
                 || ' (' || CASE WHEN status = 'critical' THEN 'under ' || dk_num($liquidity_critical_months, 0)
                                 ELSE 'under ' || dk_num($liquidity_behind_months, 0) END || ' months)'
+            WHEN 'free_liquidity_months' THEN
+                name || ': cash net of unspent advance payments equals ' || dk_num(value, 1)
+                || ' months of costs in ' || period || ' ('
+                || CASE WHEN value < 0
+                        THEN 'the advances received and not yet spent exceed the cash: it lives on its advances'
+                        WHEN status = 'critical'
+                        THEN 'under ' || dk_num($free_liquidity_critical_months, 0) || ' months'
+                        ELSE 'under ' || dk_num($free_liquidity_behind_months, 0)
+                             || CASE WHEN $free_liquidity_behind_months = 1 THEN ' month' ELSE ' months' END
+                        END
+                || ')'
             WHEN 'turnover_effect_2y' THEN
                 name || ': turnover effect two years after innovation collaboration '
                 || dk_pct(value) || ' for ' || period_label || ' (expected ' || dk_pct(target)

@@ -14,6 +14,7 @@
 --   cofinancing  on_track >= target, behind >= 0.75 x target, else critical; no_target without one
 --   equity       critical when negative, else no_target
 --   liquidity    critical under 1 month, behind under 3, else on_track
+--   free_liquidity  critical under 0 months (advances exceed cash), behind under 1, else on_track
 --   effect       on_track >= the expected effect (7 %), behind >= 0, else critical
 --   none         no_target
 -- A row whose value is null has status no_target.
@@ -49,6 +50,12 @@ SELECT
             CASE
                 WHEN v.value < $liquidity_critical_months THEN 'critical'
                 WHEN v.value < $liquidity_behind_months THEN 'behind'
+                ELSE 'on_track'
+            END
+        WHEN c.status_rule = 'free_liquidity' THEN
+            CASE
+                WHEN v.value < $free_liquidity_critical_months THEN 'critical'
+                WHEN v.value < $free_liquidity_behind_months THEN 'behind'
                 ELSE 'on_track'
             END
         WHEN c.status_rule = 'effect' THEN

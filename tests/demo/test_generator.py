@@ -393,3 +393,47 @@ def test_national_scale_fits_in_memory(tmp_path: Path) -> None:
     assert result["participation"] >= 300_000
     assert result["peak_mb"] < 2048
     assert result["seconds"] < 60
+
+
+def test_applications_of_all_fourteen_applicants(inbox, data) -> None:  # noqa: ANN001
+    root, summary = inbox
+    assert summary["applications"]["bad_rows"] == 1
+    text = (root / "applications/ansoegninger_klyngeprogram_2025-2028.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == summary["applications"]["rows"] == 14 * 2 + 1
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})*,\d{2}", rows[0]["applied_dkk"])  # Danish amounts
+    with BOARD_DECISION_CSV.open(encoding="utf-8", newline="") as fh:
+        board = {r["cluster_id"]: r for r in csv.DictReader(fh)}
+    apps = data.applications.filter(pl.col("cluster_id").is_in(list(board)))
+    assert apps.height == 28
+    grants = data.grants.group_by("cluster_id", "grant_type").agg(pl.col("awarded_dkk").sum())
+    for (cluster,), group in apps.group_by(["cluster_id"]):
+        assert sorted(group["grant_type"].to_list()) == ["cluster", "innovation"]
+        # the two applications add up to the applied amount of the board decision
+        assert group["applied_dkk"].sum() == int(Decimal(board[cluster]["applied_mdkk"]) * 1_000_000)
+        scores = group["weighted_score"]
+        if board[cluster]["decision"] == "granted":
+            assert scores.min() >= 6.5 and scores.max() <= 10
+        else:
+            assert scores.max() < 6.5 and scores.min() >= 0
+    # the board never awarded more than was applied for; a cluster granted all it applied for
+    # (am-hub, energy-cluster-denmark, censec) has no headroom on either grant
+    joined = apps.join(grants, on=["cluster_id", "grant_type"], how="inner")
+    assert joined.height == 22
+    assert (joined["applied_dkk"] >= joined["awarded_dkk"]).all()
+    full = joined.filter(pl.col("cluster_id").is_in(["am-hub", "energy-cluster-denmark", "censec"]))
+    assert (full["applied_dkk"] == full["awarded_dkk"]).all()
+    assert (joined["applied_dkk"] > joined["awarded_dkk"]).sum() == 16
+
+
+def test_one_cluster_lives_on_its_advances(data) -> None:  # noqa: ANN001
+    acc = data.accounts.filter(pl.col("cluster_id") != "danish-sound").with_columns(
+        ((pl.col("cash_dkk") - pl.col("advance_payments_dkk")) / (pl.col("costs_total_dkk") / 12))
+        .alias("free_liquidity_months")
+    )
+    negative = acc.filter(pl.col("free_liquidity_months") < 0)
+    assert negative.select("cluster_id", "fiscal_year").rows() == [("lifestyle-design", 2026)]
+    # 0.6 months of cash, advances 1.6 x the cash: 0.6 - 0.96 = -0.36 months
+    assert negative["free_liquidity_months"][0] == pytest.approx(-0.36, abs=0.01)
+    # everyone else keeps at least a month without the advances
+    assert acc.filter(pl.col("cluster_id") != "lifestyle-design")["free_liquidity_months"].min() > 1

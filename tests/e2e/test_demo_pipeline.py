@@ -55,6 +55,18 @@ def test_nightly_run_on_the_demo_inbox(demo, capsys):
         ).fetchall())
         assert targets == {"smes_collective": 5562, "smes_concepts": 683}
         cvrs = {r[0] for r in con.execute("SELECT DISTINCT cvr FROM staging.participation").fetchall()}
+        # the money: one cluster lives on its advances; payout at risk adds up nationally
+        negative = con.execute(
+            "SELECT cluster_id, period, status FROM marts.indicators WHERE as_of = DATE '2026-11-23' "
+            "AND indicator = 'free_liquidity_months' AND value < 0"
+        ).fetchall()
+        assert negative == [("lifestyle-design", "2026", "critical")]
+        payout = dict(con.execute(
+            "SELECT cluster_id, value FROM marts.indicators WHERE as_of = DATE '2026-11-23' "
+            "AND indicator = 'payout_at_risk_dkk'"
+        ).fetchall())
+        assert payout.pop("ALL") == pytest.approx(sum(payout.values())) and payout["lifestyle-design"] > 0
+        assert con.execute("SELECT count(*) FROM staging.applications").fetchall()[0][0] == 28
     report = demo["root"] / "reports" / "impact_report_2026-11-23.html"
     html = report.read_text(encoding="utf-8")
     assert 0 < report.stat().st_size < 8_000_000
@@ -112,3 +124,27 @@ def test_turnover_effect_recovers_the_planted_effect_once_cohorts_mature(demo):
         ).fetchall()[0]
     assert n_firms > 500
     assert abs(value - PLANTED_TURNOVER_EFFECT) < 0.02
+
+
+@pytest.mark.slow
+def test_reallocate_on_the_demo_warehouse(demo, capsys):
+    """The what-if on the demo's applications: 20m returned by lifestyle-design are placed whole
+    (the others have ~200m of headroom) and never above what a cluster applied for."""
+    import csv
+
+    from pipelines.cli import main
+
+    warehouse = demo["root"] / "w.duckdb"
+    if not warehouse.exists():
+        assert _run(demo, "2026-11-23")[0] == 0
+    out = demo["root"] / "what_if.csv"
+    code = main(["reallocate", "--amount", "20000000", "--from", "lifestyle-design",
+                 "--warehouse", str(warehouse), "--csv", str(out)])
+    assert code == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[-1]["cluster_id"] == "unallocated" and float(rows[-1]["increment_dkk"]) == 0
+    body = rows[:-1]
+    assert len(body) == 20 and "lifestyle-design" not in {r["cluster_id"] for r in body}
+    assert sum(float(r["increment_dkk"]) for r in body) == pytest.approx(20_000_000, abs=0.1)
+    assert "20.000.000" in capsys.readouterr().out

@@ -135,6 +135,7 @@ class Stage:
         equity: float = 1.0,
         total_assets: float = 10.0,
         cash: float = 6.0,
+        advance: float | None = None,
     ) -> None:
         lines = deb + other_public + membership + sponsorships + user_payments + other_private
         self.insert(
@@ -154,7 +155,7 @@ class Stage:
             equity_dkk=equity,
             total_assets_dkk=total_assets,
             cash_dkk=cash,
-            advance_payments_dkk=None,
+            advance_payments_dkk=advance,
         )
 
     def demand(self, year: int, cluster_id: str, cvr: str, theme: str, demand: int) -> None:

@@ -44,7 +44,8 @@ def results(stage):  # noqa: ANN001, ANN201 - pytest objects
         cash=0.5,
         costs=12,
     )
-    # 2024: private 10 / 100 = 0.10 -> critical; liquidity 3 -> on_track; revenue 0.5 % off: ok
+    # 2024: private 10 / 100 = 0.10, a baseline year (before the grants' 2025-01-01 start: amended
+    #       rule) -> target null, no_target; liquidity 3 -> on_track; revenue 0.5 % off: ok
     stage.account(
         "odense-robotics",
         2024,
@@ -90,7 +91,8 @@ def test_private_cofinancing_share_and_status(results) -> None:  # noqa: ANN001
     row = r["odense-robotics", "private_cofinancing_share", "2026"]
     assert row["value"] == pytest.approx(0.20) and row["status"] == "behind"
     row = r["odense-robotics", "private_cofinancing_share", "2024"]
-    assert row["value"] == pytest.approx(0.10) and row["status"] == "critical"
+    assert row["value"] == pytest.approx(0.10)
+    assert row["target"] is None and row["status"] == "no_target"
     assert ("odense-robotics", "private_cofinancing_share", "2027") not in r.rows
     row = r["censec", "private_cofinancing_share", "2025"]
     assert row["value"] == pytest.approx(0.5) and row["target"] is None
@@ -122,7 +124,7 @@ def test_account_flags(results) -> None:  # noqa: ANN001
     assert [(f[2], f[3]) for f in mismatch] == [("2026", "WARN")]
     assert "102 DKK" in mismatch[0][4] and "100 DKK" in mismatch[0][4]
     cof = {f[2]: f[3] for f in r.flags_for("odense-robotics", "private_cofinancing_share")}
-    assert cof == {"2026": "WARN", "2024": "ERROR"}
+    assert cof == {"2026": "WARN"}  # 2024 is a baseline year: no target, no flag
     (eq,) = r.flags_for("odense-robotics", "equity_ratio")
     assert eq[2:4] == ("2025", "ERROR") and "negative equity" in eq[4]
     liq = {f[2]: f[3] for f in r.flags_for("odense-robotics", "liquidity_months")}

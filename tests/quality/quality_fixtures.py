@@ -165,6 +165,27 @@ def clean_fixture() -> Fixture:
         )
         _indicator_rows(fx, cluster, collective_targets[i], concept_targets[i])
     _national_rows(fx)
+    # applications: the granted clusters applied for what they were awarded and DKK 1m more; the
+    # rejected applicants of the board decision are applicants too
+    for grant in fx["grants"]:
+        fx["applications"].append(
+            {
+                "cluster_id": grant["cluster_id"],
+                "grant_type": grant["grant_type"],
+                "applied_dkk": grant["awarded_dkk"] + 1e6,
+                "weighted_score": 7.5,
+            }
+        )
+    for rejected in ("made", "navigate-denmark", "danish-sound"):
+        for grant_type in ("cluster", "innovation"):
+            fx["applications"].append(
+                {
+                    "cluster_id": rejected,
+                    "grant_type": grant_type,
+                    "applied_dkk": 30e6,
+                    "weighted_score": 5.0,
+                }
+            )
     return fx
 
 

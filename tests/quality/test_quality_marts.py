@@ -179,3 +179,78 @@ def test_firm_effect_below_zero_is_critical(tmp_path: Path) -> None:
     assert not effects.passed and effects.severity == dg.AssetCheckSeverity.ERROR
     assert effects.metadata["clusters_critical"].value == ["food-bio-cluster"]
     assert "-2.0%" in effects.description
+
+
+def _with_money_rows(fx: dict) -> dict:
+    """Payout at risk (to_date) and the private cash gap (2024 baseline, 2025) per cluster + ALL."""
+    from quality_fixtures import _indicator
+
+    clusters = sorted({g["cluster_id"] for g in fx["grants"]})
+    for i, cluster in enumerate(clusters):
+        fx["indicators"] += [
+            _indicator(cluster, "payout_at_risk_dkk", "to_date", 1_000_000.0 * i),
+            _indicator(cluster, "private_cash_gap_dkk", "2024", None),
+            _indicator(cluster, "private_cash_gap_dkk", "2025", 1000.0 - 500.0 * i),
+            _indicator(cluster, "user_payment_share", "2025", 0.2),
+        ]
+    n = len(clusters)
+    fx["indicators"] += [
+        _indicator("ALL", "payout_at_risk_dkk", "to_date", 1_000_000.0 * n * (n - 1) / 2),
+        _indicator("ALL", "private_cash_gap_dkk", "2024", None),  # no cluster has a value
+        _indicator("ALL", "private_cash_gap_dkk", "2025", sum(1000.0 - 500.0 * i for i in range(n))),
+        _indicator("ALL", "user_payment_share", "2025", 0.2),
+    ]
+    return fx
+
+
+def test_money_rows_pass_and_each_money_rule_fails_on_its_break(warehouse_path: Path) -> None:
+    fx = _with_money_rows(copy_fixture())
+    assert _failed(warehouse_path, fx, indicators_integrity) == set()
+
+    # censec's grants award 44.1m (board decision): 44.2m at risk is more than it can lose
+    broken = copy_fixture(fx)
+    set_indicator(broken, "censec", "payout_at_risk_dkk", value=44_200_000.0)
+    failed = _failed(warehouse_path, broken, indicators_integrity)
+    assert "payout at risk not above the awarded amount" in failed
+    # exactly the whole award is possible
+    edge = copy_fixture(fx)
+    awarded = sum(g["awarded_dkk"] for g in edge["grants"] if g["cluster_id"] == "censec")
+    before = next(r["value"] for r in edge["indicators"]
+                  if (r["cluster_id"], r["indicator"]) == ("censec", "payout_at_risk_dkk"))
+    set_indicator(edge, "censec", "payout_at_risk_dkk", value=awarded)
+    set_indicator(edge, "ALL", "payout_at_risk_dkk",
+                  value=next(r["value"] for r in edge["indicators"]
+                             if (r["cluster_id"], r["indicator"]) == ("ALL", "payout_at_risk_dkk"))
+                  - before + awarded)  # fmt: skip
+    assert _failed(warehouse_path, edge, indicators_integrity) == set()
+
+    broken = copy_fixture(fx)
+    set_indicator(broken, "am-hub", "payout_at_risk_dkk", value=-1.0)  # am-hub's was 0
+    assert "counts and payouts not negative" in _failed(warehouse_path, broken, indicators_integrity)
+
+    broken = copy_fixture(fx)
+    for row in broken["indicators"]:
+        if (row["cluster_id"], row["indicator"], row["period"]) == ("ALL", "private_cash_gap_dkk", "2025"):
+            row["value"] += 1.0
+    assert _failed(warehouse_path, broken, indicators_integrity) == {
+        "national ALL value = sum over clusters"
+    }
+
+    broken = copy_fixture(fx)  # the clusters have a 2025 gap, ALL has none
+    for row in broken["indicators"]:
+        if (row["cluster_id"], row["indicator"], row["period"]) == ("ALL", "private_cash_gap_dkk", "2025"):
+            row["value"] = None
+    assert _failed(warehouse_path, broken, indicators_integrity) == {
+        "national ALL value given where a cluster has one"
+    }
+
+    broken = copy_fixture(fx)
+    broken["indicators"] = [
+        r for r in broken["indicators"]
+        if (r["cluster_id"], r["indicator"]) != ("ALL", "payout_at_risk_dkk")
+    ]
+    assert _failed(warehouse_path, broken, indicators_integrity) == {"national ALL row present"}
+
+    broken = copy_fixture(fx)  # the unit "share" of the catalogue bounds it
+    set_indicator(broken, "clean", "user_payment_share", value=1.5)
+    assert _failed(warehouse_path, broken, indicators_integrity) == {"shares within 0..1"}

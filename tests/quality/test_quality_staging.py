@@ -120,6 +120,19 @@ STRUCTURAL_BREAKS: list[tuple[str, Callable[[Fixture], None], str]] = [
         lambda fx: _first(fx, "survey_network", cluster_id="danish-sound"),
         "cluster_id is a granted cluster",
     ),
+    (
+        "applications",
+        lambda fx: _first(fx, "applications", cluster_id="quantum-cluster"),
+        "cluster_id is an applicant",
+    ),
+    ("applications", lambda fx: _first(fx, "applications", grant_type="loan"), "grant_type in cluster/innovation"),
+    (
+        "applications",
+        lambda fx: _first(fx, "applications", weighted_score=10.5),
+        "weighted_score >= 0 and <= 10",
+    ),
+    ("applications", lambda fx: _first(fx, "applications", applied_dkk=-1.0), "applied_dkk >= 0"),
+    ("applications", lambda fx: _dup(fx, "applications"), "key (cluster_id, grant_type) unique"),
 ]
 
 
@@ -174,7 +187,23 @@ STATISTICAL_BREAKS: list[tuple[str, Callable[[Fixture], None], str]] = [
         "no self-relations",
     ),
     ("survey_demand", lambda fx: fx["survey_demand"].clear(), "table has rows"),
+    (
+        "applications",
+        lambda fx: _first(fx, "applications", applied_dkk=fx["grants"][0]["awarded_dkk"] - 1),
+        "grants of the type award no more than was applied for",
+    ),
 ]
+
+
+def test_an_optional_dataset_never_delivered_passes_both_suites(warehouse_path: Path) -> None:
+    """applications is optional (inputs.md): an empty table is neither a contract breach nor a
+    statistical warning (no "table has rows" rule)."""
+    fx = copy_fixture()
+    fx["applications"].clear()
+    for structural in (True, False):
+        report = _validate(warehouse_path, fx, "applications", structural)
+        assert report.passed and report.outcomes, report.summary()
+        assert "table has rows" not in {o.label for o in report.outcomes}
 
 
 @pytest.mark.parametrize(("dataset", "breaker", "label"), STATISTICAL_BREAKS)

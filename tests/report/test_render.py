@@ -267,3 +267,34 @@ def test_the_report_reads_the_marts_only(warehouse: Path, tmp_path: Path) -> Non
         alone = render_report_result(con, settings_for(warehouse, tmp_path / "alone"))
     strip = lambda text: re.sub(r"Dannet [0-9-]+ [0-9:]+", "", text)  # noqa: E731
     assert strip(alone.path.read_text(encoding="utf-8")) == strip(full.path.read_text(encoding="utf-8"))
+
+
+def test_a_free_liquidity_flag_is_a_sentence_in_the_reports_language(warehouse, tmp_path):
+    """free_liquidity_months (added November 2026) is flagged with its catalogue sentence; the
+    pipeline's English message stays out of the Danish report."""
+    from pipelines.core.warehouse import connect_writer
+    from reports.render import render_report_result
+    from tests.report import fixture_data
+    from tests.report.conftest import settings_for
+
+    message = "Odense Robotics: cash net of unspent advance payments equals -0,4 months of costs in 2026"
+    with connect_writer(warehouse) as con:
+        con.execute(
+            "INSERT INTO marts.indicators (cluster_id, indicator, period, value, status, as_of) "
+            "VALUES ('odense-robotics', 'free_liquidity_months', '2026', -0.36, 'critical', ?)",
+            [fixture_data.AS_OF],
+        ).fetchall()
+        con.execute(
+            "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) "
+            "VALUES ('odense-robotics', 'free_liquidity_months', '2026', 'ERROR', ?, ?)",
+            [message, fixture_data.AS_OF],
+        ).fetchall()
+        html = {
+            lang: render_report_result(con, settings_for(warehouse, tmp_path / lang, lang)).path.read_text(
+                encoding="utf-8"
+            )
+            for lang in ("da", "en")
+        }
+    assert "Likviditeten uden forskud i 2026 svarer til -0,4 måneders drift." in html["da"]
+    assert message not in html["da"]
+    assert "Liquidity without advances in 2026 covers -0.4 months of operation." in html["en"]
