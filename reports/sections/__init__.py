@@ -19,13 +19,15 @@ from reports.view import FigureBook
 def build_context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any]:
     """Everything the templates need, with numbers already formatted."""
     anchors = {c.cluster_id: f"klynge-{i + 1}" for i, c in enumerate(data.clusters)}
+    now = dt.datetime.now(TIMEZONE)
     return {
         "lang": fmt.lang,
         "fmt": fmt,
         "t": fmt.t,
         "as_of_text": fmt.date(data.as_of),
         "as_of_iso": data.as_of.isoformat(),
-        "generated_text": dt.datetime.now(TIMEZONE).strftime("%Y-%m-%d %H:%M"),
+        "generated_text": fmt.t("generated", date=fmt.date(now.date()), time=fmt.clock(now),
+                                as_of=fmt.date(data.as_of)),
         "min_firms": data.min_firms,
         **national.context(data, fmt, book),
         **flags.context(data, fmt, anchors),
