@@ -267,7 +267,7 @@ def cofinancing(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict
         x=years, y=[r.value for r in rows], name=esc(fmt.t("actual")),
         marker={"color": [STATUS_COLOURS.get(r.status, NAVY) for r in rows]},
         text=[fmt.percent(r.value) for r in rows], textposition="inside",
-        insidetextanchor="start", textfont={"color": "#ffffff", "size": 13},
+        insidetextanchor="start", textangle=0, textfont={"color": "#ffffff", "size": 13},
         customdata=[fmt.percent(r.value) for r in rows],
         hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.t("actual")) + "</extra>",
     ))

@@ -50,9 +50,26 @@
     try {
       var fig = JSON.parse(job.block.textContent);
       Promise.resolve(Plotly.newPlot(job.target, fig.data, fig.layout, config))
-        .then(function () { drawn += 1; }, function (err) { fail(job.id + ": " + err); })
+        .then(function () {
+          drawn += 1;
+          scalable(job.target);
+          if (job.target.on) { job.target.on("plotly_afterplot", function () { scalable(job.target); }); }
+        }, function (err) { fail(job.id + ": " + err); })
         .then(function () { settled += 1; finish(); });
     } catch (err) { fail(job.id + ": " + err); settled += 1; finish(); }
+  }
+
+  // Give the drawn SVG a viewBox of its own size: on screen nothing changes; in print the
+  // stylesheet lets it scale to the printed card's width instead of spilling over or clipping.
+  function scalable(gd) {
+    var container = gd.querySelector(".svg-container");
+    Array.prototype.forEach.call(gd.querySelectorAll("svg.main-svg"), function (svg) {
+      var w = svg.getAttribute("width"), h = svg.getAttribute("height");
+      if (w && h) {
+        svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+        if (container) { container.style.setProperty("--plot-ratio", w + " / " + h); }
+      }
+    });
   }
 
   function nearScreen(el, margin) {
@@ -99,14 +116,26 @@
     window.addEventListener("load", drawWhenIdle);
   }
 
-  function resizeAll() {
-    var plots = document.querySelectorAll(".plot.js-plotly-plot");
-    Array.prototype.forEach.call(plots, function (gd) {
-      try { Plotly.Plots.resize(gd); } catch (err) { /* ignore */ }
-    });
+  // Printing: the width of the printed page's content (A4 portrait less the 12 mm margins of
+  // report.css's @page, at 96 px per inch) and the cards' padding and gaps there; each figure is
+  // drawn again at the width its card has on paper, so that its text keeps its size.
+  var PRINT_CONTENT_PX = 703, PRINT_GAP_PX = 10, PRINT_CARD_PX = 26;
+  function printWidth(gd) {
+    var columns = gd.closest(".grid-2") ? 2 : 1;
+    return Math.floor((PRINT_CONTENT_PX - (columns - 1) * PRINT_GAP_PX) / columns) - PRINT_CARD_PX;
   }
-  window.addEventListener("beforeprint", function () { drawAll(); resizeAll(); });
-  window.addEventListener("afterprint", resizeAll);
+  function plots() { return Array.prototype.slice.call(document.querySelectorAll(".plot.js-plotly-plot")); }
+  window.addEventListener("beforeprint", function () {
+    drawAll();
+    plots().forEach(function (gd) {
+      try { Plotly.relayout(gd, { width: printWidth(gd), autosize: false }); } catch (err) { /* ignore */ }
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    plots().forEach(function (gd) {
+      try { Plotly.relayout(gd, { width: null, autosize: true }); } catch (err) { /* ignore */ }
+    });
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

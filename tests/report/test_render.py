@@ -291,3 +291,15 @@ def test_the_report_reads_the_marts_only(warehouse: Path, tmp_path: Path) -> Non
         alone = render_report_result(con, settings_for(warehouse, tmp_path / "alone"))
     strip = lambda text: re.sub(r'<p class="generated">.*?</p>', "", text)  # noqa: E731
     assert strip(alone.path.read_text(encoding="utf-8")) == strip(full.path.read_text(encoding="utf-8"))
+
+
+def test_every_section_is_on_the_page_and_in_the_contents(render: Render) -> None:
+    from reports.i18n import Formatter
+    from reports.sections import SECTIONS
+
+    _, text = render()
+    toc = text[text.index('<nav class="toc"'):]
+    toc = toc[: toc.index("</nav>")]
+    for section in SECTIONS:
+        assert f'<section class="section' in text and f'id="{section.anchor}"' in text, section
+        assert f'href="#{section.anchor}">{html_lib.escape(Formatter("da").t(section.heading))}</a>' in toc
