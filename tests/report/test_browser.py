@@ -30,7 +30,7 @@ def _needs_chromium() -> None:
         )
 
 
-@pytest.mark.parametrize(("lang", "width"), [("da", 390), ("da", 1400), ("en", 390)])
+@pytest.mark.parametrize(("lang", "width"), [("da", 390), ("da", 1024), ("da", 1400), ("en", 390)])
 def test_every_figure_draws_and_nothing_overflows(
     render: Callable[..., tuple[Path, str]], tmp_path: Path, lang: str, width: int
 ) -> None:

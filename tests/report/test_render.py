@@ -301,5 +301,5 @@ def test_every_section_is_on_the_page_and_in_the_contents(render: Render) -> Non
     toc = text[text.index('<nav class="toc"'):]
     toc = toc[: toc.index("</nav>")]
     for section in SECTIONS:
-        assert f'<section class="section' in text and f'id="{section.anchor}"' in text, section
+        assert f'id="{section.anchor}"' in text, section
         assert f'href="#{section.anchor}">{html_lib.escape(Formatter("da").t(section.heading))}</a>' in toc
