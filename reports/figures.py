@@ -192,7 +192,8 @@ def mini_trajectory(data: ReportData, fmt: Formatter, cluster_id: str, code: str
         return None
     projection = trend.projection(data, cluster_id, code)
     points = [r for r in data.path(cluster_id, code) if r.value is not None and r.as_of]
-    x0, x1 = _days(expected[0][0]), _days(expected[-1][0])
+    x0 = _days(min([expected[0][0], *(r.as_of for r in points)]))
+    x1 = _days(max([expected[-1][0], *(r.as_of for r in points)]))
     top = max([row.target, *(r.value for r in points), *(v for _, v in (projection.path if projection else []))])
     sx = _scale(x0, x1, _PAD_L, MINI_W - _PAD_R)
     sy = _scale(0.0, top * 1.08, MINI_H - _PAD_B, _PAD_T)
@@ -216,7 +217,7 @@ def mini_trajectory(data: ReportData, fmt: Formatter, cluster_id: str, code: str
          "title": f"{fmt.date(r.as_of)}: {fmt.integer(r.value)}"}
         for i, r in enumerate(points)
     ]
-    years = range(expected[0][0].year, expected[-1][0].year + 1)
+    years = range(dt.date.fromordinal(int(x0)).year, dt.date.fromordinal(int(x1)).year + 1)
     ticks = [
         {"x": sx(_days(dt.date(y, 1, 1))), "text": str(y)}
         for y in years if x0 <= _days(dt.date(y, 1, 1)) <= x1

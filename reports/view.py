@@ -132,9 +132,10 @@ def change_text(fmt: Formatter, code: str, path: list[Indicator]) -> str:
     if delta is None:
         return ""
     date = fmt.date(delta.previous.as_of) if delta.previous.as_of else ""
-    if round(delta.delta, 6) == 0:
+    change = fmt.change(code, delta.delta)
+    if not any(digit in change for digit in "123456789"):  # "+0,0 pct.-point" reads "unchanged"
         return fmt.t("unchanged_since", date=date)
-    return fmt.t("change_since", change=fmt.change(code, delta.delta), date=date)
+    return fmt.t("change_since", change=change, date=date)
 
 
 def projection_view(fmt: Formatter, data: ReportData, cluster_id: str, code: str) -> dict[str, str] | None:

@@ -120,3 +120,14 @@ def test_change_units() -> None:
     assert da.change("sme_share", 0.008) == "+0,8 pct.-point" and en.change("sme_share", -0.012) == "-1.2 pp"
     assert da.change("liquidity_months", -0.4) == "-0,4 mdr."
     assert da.month_year(dt.date(2028, 3, 14)) == "marts 2028" and en.month_year(dt.date(2028, 3, 14)) == "March 2028"
+
+
+def test_a_change_too_small_to_print_reads_unchanged() -> None:
+    from reports.data import Indicator
+    from reports.view import change_text
+
+    path = [Indicator("ALL", "sme_share", "to_date", v, None, None, 100, "no_target", as_of=d)
+            for v, d in ((0.9630, D1), (0.9633, D2))]  # +0,03 percentage points prints as +0,0
+    assert change_text(Formatter("da"), "sme_share", path) == "Uændret siden 30. juni 2026"
+    path[-1] = Indicator("ALL", "sme_share", "to_date", 0.9681, None, None, 100, "no_target", as_of=D2)
+    assert change_text(Formatter("en"), "sme_share", path) == "+0.5 pp since 30 June 2026"
