@@ -1,20 +1,32 @@
 """Read what the board report shows from the warehouse's marts, with disclosure control applied.
 
 The report reads the ``marts`` schema only (:data:`REPORT_TABLES`; its asset depends on exactly
-the models that build them): the rows of ``marts.indicators`` and ``marts.flags`` for the run's
-``as_of``, and the programme, accounts and data-quality marts. A figure that rests on fewer than
-``disclosure_min_firms`` firms loses its value (and its exact ``n_firms``) here, at load time, so
-that no later step (text, chart data, hover) can leak it.
+the models that build them): the rows of ``marts.indicators`` for the run's ``as_of`` and the
+earlier reporting dates (the trend), ``marts.flags`` and ``marts.top_activities`` for the run's
+``as_of``, and the programme, accounts and data-quality marts.
+
+Disclosure control happens here, at load time, so that no later step (text, chart data, hover)
+can leak a figure:
+
+* primary: a figure that rests on fewer than ``disclosure_min_firms`` firms loses its value (and
+  its exact ``n_firms``); so does an activity's SME count;
+* secondary: for the catalogue's ``summed`` indicators (ALL = the sum of the clusters), where
+  exactly one cluster's figure is suppressed while the national figure and every other
+  cluster's figure are shown, the next smallest cluster's figure is suppressed too, so that the
+  suppressed one cannot be recovered by subtraction. Applied per reporting date, so also to the
+  trend.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from pipelines.core.catalogue import catalogue
+from pipelines.core.config import Thresholds
 from pipelines.core.contract import DATASETS
 from pipelines.core.warehouse import fetch_all
 
@@ -33,6 +45,7 @@ REPORT_TABLES: tuple[str, ...] = (
     "marts.ingestion_summary",
     "marts.failed_files",
     "marts.rejections",
+    "marts.top_activities",
 )
 
 SEVERITY_RANK = {"ERROR": 0, "WARN": 1}
@@ -52,7 +65,8 @@ class Cluster:
 class Indicator:
     """One row of ``marts.indicators`` after disclosure control.
 
-    ``suppressed`` rows carry ``value=None`` and ``n_firms=None``.
+    ``suppressed`` rows carry ``value=None`` and ``n_firms=None``; ``secondary`` says the figure
+    itself rests on enough firms but is hidden so that another one cannot be recovered.
     """
 
     cluster_id: str
@@ -64,6 +78,12 @@ class Indicator:
     n_firms: int | None
     status: str
     suppressed: bool = False
+    as_of: dt.date | None = None
+    secondary: bool = False
+
+    def hidden(self, secondary: bool = False) -> Indicator:
+        """This row with its figure suppressed."""
+        return replace(self, value=None, n_firms=None, suppressed=True, secondary=secondary)
 
 
 @dataclass(frozen=True)
@@ -91,24 +111,72 @@ class Grant:
     target_smes: int
 
 
+@dataclass(frozen=True)
+class Activity:
+    """One of a cluster's five activities with the most SMEs (``marts.top_activities``).
+
+    ``title`` is untrusted input (shown as text only); ``n_smes`` is None when suppressed.
+    """
+
+    cluster_id: str
+    rank: int
+    activity_id: str
+    title: str
+    theme: str
+    grant_type: str
+    start_date: dt.date
+    n_smes: int | None
+    suppressed: bool = False
+
+
+IndicatorKey = tuple[str, str, str]
+
+
 @dataclass
 class ReportData:
-    """Everything the report shows, for one ``as_of``."""
+    """Everything the report shows, for one ``as_of``.
+
+    ``indicators`` are the rows of ``as_of``; ``history`` holds every reporting date up to and
+    including ``as_of`` (``reporting_dates``), per row key oldest first, after disclosure control.
+    """
 
     as_of: dt.date
     min_firms: int
     clusters: list[Cluster]
-    indicators: dict[tuple[str, str, str], Indicator]
+    indicators: dict[IndicatorKey, Indicator]
     flags: list[Flag]
     accounts: dict[str, list[dict[str, float]]]
     grants: list[Grant]
     file_status: dict[str, int]
     failed_files: list[tuple[str, str, str]]
     rejected: list[tuple[str, str, int]]
-    extra: dict[str, object] = field(default_factory=dict)
+    history: dict[IndicatorKey, list[Indicator]] = field(default_factory=dict)
+    reporting_dates: list[dt.date] = field(default_factory=list)
+    top_activities: dict[str, list[Activity]] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     def get(self, cluster_id: str, indicator: str, period: str) -> Indicator | None:
         return self.indicators.get((cluster_id, indicator, period))
+
+    def headline(self, cluster_id: str, indicator: str, as_of: dt.date | None = None) -> Indicator | None:
+        """The row that stands for ``indicator`` of ``cluster_id`` on a reporting date (default:
+        the report's): its ``to_date`` or ``all`` row, else its latest year with a figure (shown
+        or suppressed); None if it has no figure then."""
+        when = as_of or self.as_of
+        rows = [
+            r for (c, i, _), rs in self.history.items() if c == cluster_id and i == indicator
+            for r in rs if r.as_of == when and (r.value is not None or r.suppressed)
+        ]
+        return headline_row(rows)
+
+    def path(self, cluster_id: str, indicator: str) -> list[Indicator]:
+        """The headline row of each reporting date up to ``as_of`` that has one, oldest first."""
+        out = []
+        for when in self.reporting_dates:
+            row = self.headline(cluster_id, indicator, when)
+            if row is not None:
+                out.append(row)
+        return out
 
     def series(self, cluster_id: str, indicator: str) -> list[Indicator]:
         """The yearly rows (period ``YYYY``) of one indicator, oldest first."""
@@ -126,6 +194,20 @@ class ReportData:
         )
 
 
+HEADLINE_PERIODS = ("to_date", "all")
+
+
+def headline_row(rows: list[Indicator]) -> Indicator | None:
+    """Of one indicator's rows for one cluster and date: the ``to_date`` row, else the ``all``
+    row (all cohorts), else the latest year."""
+    by_period = {r.period: r for r in rows}
+    for period in HEADLINE_PERIODS:
+        if period in by_period:
+            return by_period[period]
+    years = sorted(p for p in by_period if p.isdigit())
+    return by_period[years[-1]] if years else None
+
+
 def is_suppressed(value: float | None, n_firms: int | None, min_firms: int) -> bool:
     """True when a figure rests on fewer than ``min_firms`` firms.
 
@@ -137,7 +219,93 @@ def is_suppressed(value: float | None, n_firms: int | None, min_firms: int) -> b
     return value is not None or n_firms > 0
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: int) -> ReportData:
+def primary_suppression(row: Indicator, min_firms: int) -> Indicator:
+    """The row with its figure hidden when it rests on fewer than ``min_firms`` firms."""
+    return row.hidden() if is_suppressed(row.value, row.n_firms, min_firms) else row
+
+
+def secondary_suppression(rows: list[Indicator], summed: frozenset[str] | None = None) -> list[Indicator]:
+    """Hide one more cluster figure wherever a single suppressed one could be recovered.
+
+    For each reporting date, ``summed`` indicator (default: the catalogue's ``summed`` ones) and
+    period: if exactly one cluster's figure is suppressed, the national (``ALL``) figure is shown
+    and every other cluster's figure with a row is shown, the shown cluster figure with the
+    smallest value (ties: the cluster id) is suppressed too. Without such a figure the national
+    one is hidden instead. Rows that are no figures at all (value null, nothing suppressed) do not
+    count as shown. Returns the rows in the same order.
+    """
+    codes = summed if summed is not None else frozenset(catalogue().codes_where(summed=True))
+    groups: dict[tuple[object, str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if r.indicator in codes:
+            groups[(r.as_of, r.indicator, r.period)].append(i)
+    out = list(rows)
+    for members in groups.values():
+        national = [i for i in members if rows[i].cluster_id == "ALL"]
+        clusters = [i for i in members if rows[i].cluster_id != "ALL"]
+        hidden = [i for i in clusters if rows[i].suppressed]
+        if len(hidden) != 1 or not national or rows[national[0]].suppressed:
+            continue
+        if rows[national[0]].value is None:
+            continue
+        shown = [i for i in clusters if not rows[i].suppressed and rows[i].value is not None]
+        if shown:
+            victim = min(shown, key=lambda i: (rows[i].value, rows[i].cluster_id))
+        else:
+            victim = national[0]
+        out[victim] = rows[victim].hidden(secondary=True)
+    return out
+
+
+def load_indicators(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: int
+) -> tuple[dict[IndicatorKey, list[Indicator]], list[dt.date]]:
+    """Every ``marts.indicators`` row of a reporting date up to ``as_of``, disclosure-controlled,
+    per row key oldest first, and the reporting dates themselves."""
+    rows = [
+        primary_suppression(
+            Indicator(c, i, p, v, t, e, None if n is None else int(n), s, as_of=a), min_firms
+        )
+        for c, i, p, v, t, e, n, s, a in fetch_all(
+            con,
+            "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, as_of "
+            "FROM marts.indicators WHERE as_of <= ? ORDER BY as_of, cluster_id, indicator, period",
+            [as_of],
+        )
+    ]
+    history: dict[IndicatorKey, list[Indicator]] = defaultdict(list)
+    for r in secondary_suppression(rows):
+        history[(r.cluster_id, r.indicator, r.period)].append(r)
+    dates = sorted({r.as_of for r in rows if r.as_of is not None})
+    return dict(history), dates
+
+
+def load_top_activities(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: int
+) -> dict[str, list[Activity]]:
+    """Each cluster's top activities of ``as_of``; an SME count below ``min_firms`` is hidden
+    (the title is still shown)."""
+    out: dict[str, list[Activity]] = defaultdict(list)
+    for c, rank, aid, title, theme, gtype, start, n in fetch_all(
+        con,
+        "SELECT cluster_id, rank, activity_id, title, theme, grant_type, start_date, n_smes "
+        "FROM marts.top_activities WHERE as_of = ? ORDER BY cluster_id, rank",
+        [as_of],
+    ):
+        hide = is_suppressed(n, None if n is None else int(n), min_firms)
+        out[str(c)].append(Activity(
+            str(c), int(rank), str(aid), str(title), str(theme), str(gtype), start,
+            None if hide or n is None else int(n), hide,
+        ))
+    return dict(out)
+
+
+def load_report_data(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    min_firms: int,
+    thresholds: Thresholds | None = None,
+) -> ReportData:
     """Read the report's inputs for ``as_of`` from an open warehouse connection (marts only)."""
     clusters = [
         Cluster(str(c), str(o or c), str(b or ""), None if m is None else float(m))
@@ -148,26 +316,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: 
         )
     ]
 
-    indicators: dict[tuple[str, str, str], Indicator] = {}
-    for c, i, p, v, t, e, n, s in fetch_all(
-        con,
-        "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status "
-        "FROM marts.indicators WHERE as_of = ? ORDER BY cluster_id, indicator, period",
-        [as_of],
-    ):
-        n_int = None if n is None else int(n)
-        hide = is_suppressed(v, n_int, min_firms)
-        indicators[(c, i, p)] = Indicator(
-            cluster_id=c,
-            indicator=i,
-            period=p,
-            value=None if hide else v,
-            target=t,
-            expected=e,
-            n_firms=None if hide else n_int,
-            status=s,
-            suppressed=hide,
-        )
+    history, reporting_dates = load_indicators(con, as_of, min_firms)
+    indicators = {k: rows[-1] for k, rows in history.items() if rows[-1].as_of == as_of}
 
     flags = []
     for c, i, p, sev, msg in fetch_all(
@@ -232,6 +382,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, min_firms: 
         file_status=file_status,
         failed_files=failed_files,
         rejected=rejected,
+        history=history,
+        reporting_dates=reporting_dates,
+        top_activities=load_top_activities(con, as_of, min_firms),
+        thresholds=thresholds or Thresholds(disclosure_min_firms=min_firms),
     )
 
 

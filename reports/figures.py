@@ -1,7 +1,11 @@
-"""Plotly figure builders for the board report.
+"""Figure builders for the board report.
 
-Every builder returns a plain figure dict (``{"data": ..., "layout": ...}``) that the page draws
-with the one embedded copy of plotly.js. Rules kept here:
+The Plotly builders return a plain figure dict (``{"data": ..., "layout": ...}``) that the page
+draws with the one embedded copy of plotly.js. The small charts inside the headline cards (a
+cluster's path to its target, a national figure's path over the reporting dates) are inline SVG:
+:func:`mini_trajectory` and :func:`sparkline` return their geometry (numbers and our own texts
+only) and the ``mini_chart`` macro draws it, so they need no script and print as drawn.
+Rules kept here:
 
 * Text that comes from input (cluster names) is HTML-escaped before it goes into a figure, because
   Plotly renders a subset of HTML in labels; escaped entities are shown as plain text.
@@ -19,7 +23,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from reports.data import FUNDING_COLUMNS, PRIVATE_COLUMNS, PUBLIC_COLUMNS, ReportData
+from pipelines.core.catalogue import catalogue
+from reports import trend
+from reports.data import FUNDING_COLUMNS, PRIVATE_COLUMNS, PUBLIC_COLUMNS, Indicator, ReportData
 from reports.i18n import Formatter
 
 STATUS_COLOURS: dict[str, str] = {
@@ -89,44 +95,42 @@ def _finish(fig: go.Figure, fmt: Formatter, height: int = 320, **layout: Any) ->
     return out
 
 
-def _expected_path(
-    data: ReportData, cluster_id: str, grant_type: str, fallback_target: float
-) -> tuple[list[str], list[float]]:
-    """The prorated target over time: Σ target × elapsed fraction, evaluated at breakpoints."""
-    grants = [
-        g for g in data.grants
-        if g.grant_type == grant_type and (cluster_id == "ALL" or g.cluster_id == cluster_id)
-        and g.period_end > g.period_start
-    ]
-    if not grants:
-        start, end = dt.date(2025, 1, 1), dt.date(2028, 12, 31)
-        return [start.isoformat(), end.isoformat()], [0.0, float(fallback_target)]
-    points = sorted({g.period_start for g in grants} | {g.period_end for g in grants} | {data.as_of})
-    values = []
-    for t in points:
-        total = 0.0
-        for g in grants:
-            frac = (t - g.period_start).days / (g.period_end - g.period_start).days
-            total += g.target_smes * min(max(frac, 0.0), 1.0)
-        values.append(total)
-    return [p.isoformat() for p in points], values
+PROGRAMME = (dt.date(2025, 1, 1), dt.date(2028, 12, 31))  # the axis when no grant is known
+
+
+def _expected_points(data: ReportData, cluster_id: str, code: str) -> trend.PathPoints:
+    """The expected path of a count (the prorated target over time), incl. the reporting date."""
+    grant_type = catalogue_grant_type(code)
+    grants = trend.grants_for(data, cluster_id, grant_type) if grant_type else []
+    return trend.expected_path(grants, (data.as_of,)) if grants else []
+
+
+def catalogue_grant_type(code: str) -> str | None:
+    return catalogue()[code].grant_type if code in catalogue() else None
+
+
+def _date_hover(fmt: Formatter) -> str:
+    return "%{x|%d.%m.%Y}" if fmt.lang == "da" else "%{x|%d %b %Y}"
 
 
 def trajectory(
-    data: ReportData, fmt: Formatter, cluster_id: str, indicator: str, grant_type: str,
-    fallback_target: float,
+    data: ReportData, fmt: Formatter, cluster_id: str, indicator: str, fallback_target: float
 ) -> FigureDict:
-    """Actual count at ``as_of`` against the prorated path and the 2028 target."""
+    """A count over time: its value on each reporting date (the actual path), the expected path,
+    the 2028 target and the projection at today's pace to the end of the grants."""
     row = data.get(cluster_id, indicator, "to_date")
     target = row.target if row and row.target is not None else fallback_target
-    xs, ys = _expected_path(data, cluster_id, grant_type, target)
+    expected = _expected_points(data, cluster_id, indicator)
+    if expected:
+        xs, ys = [t.isoformat() for t, _ in expected], [v for _, v in expected]
+    else:
+        xs, ys = [PROGRAMME[0].isoformat(), PROGRAMME[1].isoformat()], [0.0, float(target)]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=xs, y=ys, mode="lines", name=esc(fmt.t("expected_path")),
         line={"color": EXPECTED_COLOUR, "dash": "dot", "width": 2},
         customdata=[fmt.integer(v) for v in ys],
-        hovertemplate=("%{x|%d.%m.%Y}" if fmt.lang == "da" else "%{x|%Y-%m-%d}")
-        + ": %{customdata}<extra>" + esc(fmt.t("expected_path")) + "</extra>",
+        hovertemplate=_date_hover(fmt) + ": %{customdata}<extra>" + esc(fmt.t("expected_path")) + "</extra>",
     ))
     fig.add_trace(go.Scatter(
         x=[xs[0], xs[-1]], y=[target, target], mode="lines", name=esc(fmt.t("target_2028")),
@@ -134,15 +138,27 @@ def trajectory(
         customdata=[fmt.integer(target)] * 2,
         hovertemplate="%{customdata}<extra>" + esc(fmt.t("target_2028")) + "</extra>",
     ))
-    if row is not None and row.value is not None:
+    colour = STATUS_COLOURS.get(row.status, NAVY) if row else NAVY
+    projection = trend.projection(data, cluster_id, indicator)
+    if projection is not None and len(projection.path) > 1:
+        px = [t.isoformat() for t, _ in projection.path]
         fig.add_trace(go.Scatter(
-            x=[data.as_of.isoformat()], y=[row.value], mode="markers+text",
-            name=esc(fmt.t("actual")),
-            marker={"size": 14, "color": STATUS_COLOURS.get(row.status, NAVY),
+            x=px, y=[v for _, v in projection.path], mode="lines", name=esc(fmt.t("projection_path")),
+            line={"color": colour, "dash": "dash", "width": 2},
+            customdata=[fmt.integer(v) for _, v in projection.path],
+            hovertemplate=_date_hover(fmt) + ": %{customdata}<extra>" + esc(fmt.t("projection_path"))
+            + "</extra>",
+        ))
+    points = [r for r in data.path(cluster_id, indicator) if r.value is not None and r.as_of]
+    if points:
+        fig.add_trace(go.Scatter(
+            x=[r.as_of.isoformat() for r in points], y=[r.value for r in points],
+            mode="lines+markers", name=esc(fmt.t("actual_path")),
+            line={"color": NAVY, "width": 2},
+            marker={"size": [8] * (len(points) - 1) + [14],
+                    "color": [NAVY] * (len(points) - 1) + [colour],
                     "line": {"color": "#ffffff", "width": 2}},
-            text=[fmt.integer(row.value)], textposition="middle left",
-            textfont={"size": 13, "color": STATUS_COLOURS.get(row.status, NAVY)},
-            customdata=[fmt.integer(row.value)],
+            customdata=[f"{fmt.date(r.as_of)}: {fmt.integer(r.value)}" for r in points],
             hovertemplate="%{customdata}<extra>" + esc(fmt.t("actual")) + "</extra>",
         ))
     return _finish(
@@ -152,48 +168,95 @@ def trajectory(
     )
 
 
-def bullet(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
-    """Horizontal bullet chart: 2028 target (band), expected now (tick), actual (status bar)."""
-    labels, targets, actuals, expecteds, colours = [], [], [], [], []
-    t_hover, a_hover, e_hover = [], [], []
-    for code in ("smes_concepts", "smes_collective"):
-        row = data.get(cluster_id, code, "to_date")
-        labels.append(esc(fmt.short(code)))
-        targets.append(row.target if row else None)
-        expecteds.append(row.expected if row else None)
-        actuals.append(row.value if row else None)
-        status = "suppressed" if row and row.suppressed else (row.status if row else "no_data")
-        colours.append(STATUS_COLOURS.get(status, NAVY))
-        t_hover.append(fmt.integer(row.target) if row and row.target is not None else "–")
-        e_hover.append(fmt.integer(row.expected) if row and row.expected is not None else "–")
-        if row and row.suppressed:
-            a_hover.append(esc(fmt.t("suppressed", n=data.min_firms)))
-        else:
-            a_hover.append(fmt.integer(row.value) if row and row.value is not None else "–")
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        y=labels, x=targets, orientation="h", name=esc(fmt.t("target_2028")),
-        marker={"color": TARGET_COLOUR}, width=0.7, customdata=t_hover,
-        hovertemplate="%{customdata}<extra>" + esc(fmt.t("target_2028")) + "</extra>",
-    ))
-    fig.add_trace(go.Bar(
-        y=labels, x=actuals, orientation="h", name=esc(fmt.t("actual")),
-        marker={"color": colours}, width=0.34, customdata=a_hover,
-        text=a_hover, textposition="outside", cliponaxis=False,
-        hovertemplate="%{customdata}<extra>" + esc(fmt.t("actual")) + "</extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        y=labels, x=expecteds, mode="markers", name=esc(fmt.t("expected_short")),
-        marker={"symbol": "line-ns", "size": 30, "line": {"width": 3, "color": EXPECTED_COLOUR}},
-        customdata=e_hover,
-        hovertemplate="%{customdata}<extra>" + esc(fmt.t("expected_short")) + "</extra>",
-    ))
-    return _finish(
-        fig, fmt, height=220, barmode="overlay",
-        margin={"l": 10, "r": 40, "t": 10, "b": 40},
-        xaxis={"rangemode": "tozero", "tickformat": ",d", "showgrid": True, "gridcolor": "#eaeef2"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-    )
+# -- inline SVG mini charts ---------------------------------------------------------------------
+
+MINI_W, MINI_H = 320, 96
+_PAD_L, _PAD_R, _PAD_T, _PAD_B = 4, 8, 10, 18
+
+
+def _scale(lo: float, hi: float, a: float, b: float):
+    span = (hi - lo) or 1.0
+    return lambda v: round(a + (v - lo) / span * (b - a), 1)
+
+
+def _days(d: dt.date) -> float:
+    return float(d.toordinal())
+
+
+def mini_trajectory(data: ReportData, fmt: Formatter, cluster_id: str, code: str) -> dict[str, Any] | None:
+    """A count's path in a headline card: expected path, target, the values on the reporting
+    dates and the projection at today's pace. None without grants of the count's type."""
+    expected = _expected_points(data, cluster_id, code)
+    row = data.get(cluster_id, code, "to_date")
+    if not expected or row is None or not row.target:
+        return None
+    projection = trend.projection(data, cluster_id, code)
+    points = [r for r in data.path(cluster_id, code) if r.value is not None and r.as_of]
+    x0 = _days(min([expected[0][0], *(r.as_of for r in points)]))
+    x1 = _days(max([expected[-1][0], *(r.as_of for r in points)]))
+    top = max([row.target, *(r.value for r in points), *(v for _, v in (projection.path if projection else []))])
+    sx = _scale(x0, x1, _PAD_L, MINI_W - _PAD_R)
+    sy = _scale(0.0, top * 1.08, MINI_H - _PAD_B, _PAD_T)
+
+    def line(pts: list[tuple[float, float]]) -> str:
+        return " ".join(f"{sx(x)},{sy(y)}" for x, y in pts)
+
+    status = "suppressed" if row.suppressed else row.status
+    lines = [
+        {"css": "mc-target", "points": line([(x0, row.target), (x1, row.target)])},
+        {"css": "mc-expected", "points": line([(_days(t), v) for t, v in expected])},
+    ]
+    if projection is not None and len(projection.path) > 1:
+        lines.append({"css": f"mc-projection s-{status}",
+                      "points": line([(_days(t), v) for t, v in projection.path])})
+    if len(points) > 1:
+        lines.append({"css": "mc-actual", "points": line([(_days(r.as_of), r.value) for r in points])})
+    dots = [
+        {"x": sx(_days(r.as_of)), "y": sy(r.value), "r": 4.5 if i == len(points) - 1 else 3,
+         "css": f"s-{status}" if i == len(points) - 1 else "mc-past",
+         "title": f"{fmt.date(r.as_of)}: {fmt.integer(r.value)}"}
+        for i, r in enumerate(points)
+    ]
+    years = range(dt.date.fromordinal(int(x0)).year, dt.date.fromordinal(int(x1)).year + 1)
+    ticks = [
+        {"x": sx(_days(dt.date(y, 1, 1))), "text": str(y)}
+        for y in years if x0 <= _days(dt.date(y, 1, 1)) <= x1
+    ]
+    return {
+        "w": MINI_W, "h": MINI_H, "lines": lines, "dots": dots, "ticks": ticks,
+        "tick_y": MINI_H - 4,
+        "title": fmt.t("trajectory_path"),
+        "target": {"y": sy(row.target), "text": fmt.t("target_2028")},
+    }
+
+
+def sparkline(fmt: Formatter, code: str, path: list[Indicator]) -> dict[str, Any] | None:
+    """A figure's values on the reporting dates (hidden ones left out), oldest first."""
+    points = [r for r in path if r.value is not None and r.as_of]
+    if not points:
+        return None
+    w, h = 160, 40
+    xs = [_days(r.as_of) for r in points]
+    vs = [r.value for r in points]
+    lo, hi = min(vs), max(vs)
+    if hi == lo:
+        lo, hi = lo - 1.0, hi + 1.0
+    sx = _scale(min(xs), max(xs), 6, w - 6) if len(points) > 1 else (lambda _x: w / 2)
+    sy = _scale(lo, hi, h - 6, 6)
+    coords = [(sx(x), sy(v)) for x, v in zip(xs, vs, strict=True)]
+    return {
+        "w": w, "h": h, "ticks": [], "tick_y": 0, "target": None,
+        "lines": [{"css": "mc-actual", "points": " ".join(f"{x},{y}" for x, y in coords)}]
+        if len(coords) > 1 else [],
+        "dots": [
+            {"x": x, "y": y, "r": 3.5 if i == len(coords) - 1 else 2.5,
+             "css": "mc-now" if i == len(coords) - 1 else "mc-past",
+             "title": f"{fmt.date(r.as_of)}: {fmt.value(code, r.value)}"
+             + (f" ({fmt.period(r.period)})" if r.period.isdigit() else "")}
+            for i, ((x, y), r) in enumerate(zip(coords, points, strict=True))
+        ],
+        "title": fmt.t("path_title"),
+    }
 
 
 def cofinancing(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
@@ -205,7 +268,7 @@ def cofinancing(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict
         x=years, y=[r.value for r in rows], name=esc(fmt.t("actual")),
         marker={"color": [STATUS_COLOURS.get(r.status, NAVY) for r in rows]},
         text=[fmt.percent(r.value) for r in rows], textposition="inside",
-        insidetextanchor="start", textfont={"color": "#ffffff", "size": 13},
+        insidetextanchor="start", textangle=0, textfont={"color": "#ffffff", "size": 13},
         customdata=[fmt.percent(r.value) for r in rows],
         hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.t("actual")) + "</extra>",
     ))
@@ -247,11 +310,13 @@ def funding_mix(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict
 
 
 def network(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
-    """Network density, SME-knowledge ties and demand-offering match per survey year (0..1)."""
-    codes = ("network_density", "sme_knowledge_ties_share", "demand_offering_match")
+    """SME-knowledge ties and demand-offering match per survey year (shares, left axis) and the
+    network density (a much smaller number, ~0.01, on its own right axis)."""
+    shares = ("sme_knowledge_ties_share", "demand_offering_match")
+    codes = (*shares, "network_density")
     years = sorted({r.period for code in codes for r in data.series(cluster_id, code)})
     fig = go.Figure()
-    for colour, code in zip(SERIES_COLOURS, codes, strict=False):
+    for colour, code in zip(SERIES_COLOURS[1:], shares, strict=False):
         by_year = {r.period: r for r in data.series(cluster_id, code)}
         vals = [by_year[y].value if y in by_year else None for y in years]
         fig.add_trace(go.Bar(
@@ -259,24 +324,46 @@ def network(data: ReportData, fmt: Formatter, cluster_id: str) -> FigureDict:
             customdata=[fmt.value(code, v) if v is not None else "–" for v in vals],
             hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.indicator(code)) + "</extra>",
         ))
+    by_year = {r.period: r for r in data.series(cluster_id, "network_density")}
+    density = [by_year[y].value if y in by_year else None for y in years]
+    fig.add_trace(go.Scatter(
+        x=years, y=density, yaxis="y2", mode="lines+markers", name=esc(fmt.indicator("network_density")),
+        line={"color": SERIES_COLOURS[0], "width": 2}, marker={"size": 9, "symbol": "diamond"},
+        customdata=[fmt.value("network_density", v) if v is not None else "–" for v in density],
+        hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.indicator("network_density")) + "</extra>",
+    ))
+    top = max([v for v in density if v is not None] or [0.0])
     return _finish(
         fig, fmt, height=300, barmode="group",
         xaxis={"type": "category"},
-        yaxis={"range": [0, 1], "tickformat": ".1f"},
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        yaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": esc(fmt.t("share_axis"))}},
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+                "range": [0, top * 1.25 if top > 0 else 1], "tickformat": ".3~f",
+                "tickmode": "auto", "nticks": 4,
+                "title": {"text": esc(fmt.t("density_axis"))}, "zeroline": False},
+        margin={"l": 50, "r": 50, "t": 10, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "font": {"size": 10}},
     )
 
 
 def signals_national(data: ReportData, fmt: Formatter) -> FigureDict:
     """Defence and AI shares of the activities per start year, nationally."""
+    series = {code: {r.period: r.value for r in data.series("ALL", code)} for code in SIGNALS}
     fig = go.Figure()
     for colour, code in zip(SERIES_COLOURS, SIGNALS, strict=False):
         rows = data.series("ALL", code)
+        # The label goes above the point of the higher line and below that of the lower one, so
+        # that two close values never print on top of each other.
+        others = [c for c in SIGNALS if c != code]
+        positions = [
+            "top center" if all((r.value or 0) >= (series[o].get(r.period) or 0) for o in others)
+            else "bottom center"
+            for r in rows
+        ]
         fig.add_trace(go.Scatter(
             x=[r.period for r in rows], y=[r.value for r in rows], mode="lines+markers+text",
             name=esc(fmt.short(code)), line={"color": colour, "width": 3}, marker={"size": 9},
-            text=[fmt.percent(r.value) for r in rows], textposition="top center",
+            text=[fmt.percent(r.value) for r in rows], textposition=positions, cliponaxis=False,
             customdata=[fmt.percent(r.value) for r in rows],
             hovertemplate="%{x}: %{customdata}<extra>" + esc(fmt.short(code)) + "</extra>",
         ))

@@ -48,6 +48,9 @@ class Formatter:
         text = locale(self.lang)["text"][key]
         return text.format(**values) if values else text
 
+    def has_text(self, key: str) -> bool:
+        return key in locale(self.lang)["text"]
+
     def _label(self, section: str, code: str) -> str:
         return locale(self.lang)[section].get(code, code)
 
@@ -91,6 +94,18 @@ class Formatter:
 
     def funding(self, code: str) -> str:
         return self._label("funding", code)
+
+    def theme(self, code: str) -> str:
+        """An activity theme code of the input contract in words."""
+        return self._label("theme", code)
+
+    def grant_type(self, code: str) -> str:
+        return self._label("grant_type", code)
+
+    def business_area(self, cluster_id: str, fallback: str) -> str:
+        """A cluster's business area in this language (``fallback``: as the board decision has it,
+        for a cluster the locale file does not know)."""
+        return locale(self.lang)["business_area"].get(cluster_id, fallback)
 
     def period(self, period: str) -> str:
         if period == "to_date":
@@ -138,6 +153,21 @@ class Formatter:
         number = self.decimal(value_dkk / 1e6, 1)
         return f"{number} mio. kr." if self.lang == "da" else f"DKK {number}m"
 
+    def change(self, indicator: str, delta: float) -> str:
+        """A change of an indicator's figure, signed, in its unit: ``+412``, ``+1,2 pct.-point``
+        (shares, ratios and growth change in percentage points), ``-0,4 mdr.``, ``+1,2 mio. kr.``."""
+        unit = catalogue()[indicator].unit if indicator in catalogue() else "index"
+        sign = "+" if delta > 0 else ""
+        if unit == "count":
+            return sign + self.integer(delta)
+        if unit in ("share", "ratio", "growth"):
+            return f"{sign}{self.decimal(100 * delta, 1)} {self.t('pp_unit')}"
+        if unit == "months":
+            return f"{sign}{self.decimal(delta, 1)} {self.t('months_unit')}"
+        if unit == "dkk":
+            return sign + self.mdkk(delta)
+        return sign + self.decimal(delta)
+
     def value(self, indicator: str, value: float | None) -> str:
         """An indicator's value in the way its catalogue unit is printed."""
         unit = catalogue()[indicator].unit if indicator in catalogue() else "index"
@@ -171,6 +201,20 @@ class Formatter:
         if self.lang == "da":
             return f"{value.day}. {month} {value.year}"
         return f"{value.day} {month} {value.year}"
+
+    def date_short(self, value: dt.date) -> str:
+        """``2026-10-11`` → ``11.10.2026`` (da) / ``11 Oct 2026`` (en)."""
+        if self.lang == "da":
+            return f"{value.day}.{value.month}.{value.year}"
+        return f"{value.day} {locale(self.lang)['months_short'][value.month - 1]} {value.year}"
+
+    def month_year(self, value: dt.date) -> str:
+        """``2028-03-14`` → ``marts 2028`` / ``March 2028``."""
+        return f"{locale(self.lang)['months'][value.month - 1]} {value.year}"
+
+    def clock(self, value: dt.datetime) -> str:
+        """``15:43`` → ``15.43`` (da) / ``15:43`` (en)."""
+        return value.strftime("%H.%M" if self.lang == "da" else "%H:%M")
 
     @property
     def plotly_separators(self) -> str:

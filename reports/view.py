@@ -1,5 +1,6 @@
 """View helpers shared by the report's sections: value texts and statuses with disclosure control,
-flags as sentences, headline counts, yearly tables, and the book that collects the figures."""
+flags as sentences (shortfalls with their size, data notes labelled as such), headline counts with
+their trend and projection, yearly tables, and the book that collects the figures."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 
 from pipelines.core.catalogue import catalogue
 from reports import figures as F
+from reports import trend
 from reports.data import Flag, Indicator, ReportData
 from reports.i18n import Formatter
-
-STATUS_ORDER = {"critical": 0, "behind": 1, "on_track": 2, "no_target": 3}
+from reports.shortfalls import Shortfall, cluster_shortfalls, data_notes
 
 
 @dataclass
@@ -31,7 +32,7 @@ def value_text(fmt: Formatter, row: Indicator | None, min_firms: int) -> str:
     if row is None:
         return fmt.t("no_data")
     if row.suppressed:
-        return fmt.t("suppressed", n=min_firms)
+        return fmt.t("suppressed_secondary") if row.secondary else fmt.t("suppressed", n=min_firms)
     if row.value is None:
         return fmt.t("no_data")
     return fmt.value(row.indicator, row.value)
@@ -50,9 +51,8 @@ def status_of(row: Indicator | None) -> str:
 def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
     """A flag in plain language, built from the indicator row it points at where there is one."""
     row = data.get(flag.cluster_id, flag.indicator, flag.period)
-    if flag.indicator not in catalogue() and not flag.suppressed:
-        # A data-quality flag: a known code in plain language (the English report adds the
-        # message as detail), else the pipeline's message itself.
+    if flag.indicator not in catalogue():
+        # A data note: a known code in plain language, else the pipeline's message itself.
         known = fmt.dq(flag.indicator)
         if known:
             return f"{known} ({fmt.period(flag.period)})." if flag.period.isdigit() else f"{known}."
@@ -60,6 +60,8 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
     label = fmt.indicator(flag.indicator)
     period = fmt.period(flag.period)
     if flag.suppressed or (row is not None and row.suppressed):
+        if row is not None and row.secondary:
+            return fmt.t("flag_suppressed_secondary", label=label, period=period)
         return fmt.t("flag_suppressed", label=label, period=period, n=data.min_firms)
     if row is None or row.value is None:
         return fmt.t("flag_other", label=label, period=period)
@@ -76,35 +78,90 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
     return sentence or fmt.t("flag_generic", label=label, period=period, value=value)
 
 
-def flag_detail(flag: Flag, fmt: Formatter) -> str:
-    """The pipeline's own message (``marts.flags``, in English) under the sentence: English only.
-
-    The Danish report (the default, "in Danish") gives every known flag as a Danish sentence and
-    does not repeat the English message; the analysts have it in ``marts.flags``. That also keeps
-    the firm counts of data-quality messages ("2 of 20 firms ...") out of the board's report. Never
-    shown when the figure is suppressed (the message may quote it), nor where it is already the
-    main text (an unknown data-quality code).
-    """
-    if flag.suppressed or fmt.lang != "en":
+def size_text(shortfall: Shortfall, fmt: Formatter) -> str:
+    """The size of a shortfall in words ("30 % under det forventede niveau nu (27)"); empty where
+    it is unknown or the figure is hidden."""
+    if shortfall.size is None or shortfall.level is None:
         return ""
-    if flag.indicator in catalogue():
-        return flag.message
-    return flag.message if fmt.dq(flag.indicator) else ""
+    code = shortfall.flag.indicator
+    key = f"size_{shortfall.rule}" if fmt.has_text(f"size_{shortfall.rule}") else "size_generic"
+    places = 1 if shortfall.rule == "equity" else 0
+    return fmt.t(key, gap=fmt.percent(shortfall.size, places), level=fmt.plain(code, shortfall.level))
 
 
-def flag_view(flag: Flag, data: ReportData, fmt: Formatter) -> dict[str, Any]:
+def shortfall_view(shortfall: Shortfall, data: ReportData, fmt: Formatter) -> dict[str, Any]:
+    """A counted performance shortfall: severity, sentence, size, and other flagged periods."""
+    flag = shortfall.flag
+    also = [fmt.period(p) for p in shortfall.also]
     return {
+        "kind": "shortfall",
         "severity": flag.severity,
         "severity_label": fmt.severity(flag.severity),
         "css": "critical" if flag.severity == "ERROR" else "behind",
         "text": flag_sentence(flag, data, fmt),
-        "detail": flag_detail(flag, fmt),
+        "size": size_text(shortfall, fmt),
+        "also": fmt.t("also_flagged", periods=", ".join(also)) if also else "",
+    }
+
+
+def note_view(flag: Flag, data: ReportData, fmt: Formatter) -> dict[str, Any]:
+    """A data note: labelled as such, never with a severity colour."""
+    return {
+        "kind": "note",
+        "severity": "NOTE",
+        "severity_label": fmt.t("note_label"),
+        "css": "note",
+        "text": flag_sentence(flag, data, fmt),
+        "size": "",
+        "also": "",
+    }
+
+
+def flags_view(data: ReportData, fmt: Formatter, cluster_id: str) -> dict[str, Any]:
+    """A cluster's (or ``ALL``'s) counted shortfalls, most serious first, and its data notes."""
+    return {
+        "shortfalls": [shortfall_view(s, data, fmt) for s in cluster_shortfalls(data, cluster_id)],
+        "notes": [note_view(f, data, fmt) for f in data_notes(data, cluster_id)],
+    }
+
+
+def change_text(fmt: Formatter, code: str, path: list[Indicator]) -> str:
+    """"+412 siden 30. juni 2026" (or "Uændret siden ..."); empty without a comparable earlier
+    figure."""
+    delta = trend.change(path)
+    if delta is None:
+        return ""
+    date = fmt.date(delta.previous.as_of) if delta.previous.as_of else ""
+    change = fmt.change(code, delta.delta)
+    if not any(digit in change for digit in "123456789"):  # "+0,0 pct.-point" reads "unchanged"
+        return fmt.t("unchanged_since", date=date)
+    return fmt.t("change_since", change=change, date=date)
+
+
+def projection_view(fmt: Formatter, data: ReportData, cluster_id: str, code: str) -> dict[str, str] | None:
+    """The projection of an SME count at today's pace, in words."""
+    p = trend.projection(data, cluster_id, code)
+    if p is None:
+        return None
+    if p.already:
+        reach = fmt.t("reach_already")
+    elif p.reached_on is not None:
+        reach = fmt.t("reach_month", month=fmt.month_year(p.reached_on))
+    else:
+        reach = fmt.t("reach_never", end=fmt.date(p.end))
+    return {
+        "text": fmt.t("projection", value=fmt.integer(p.at_end), end=fmt.month_year(p.end),
+                      target=fmt.integer(p.target)),
+        "reach": reach,
+        "reaches": "yes" if p.already or p.reached_on is not None else "no",
     }
 
 
 def kpi(fmt: Formatter, data: ReportData, cluster_id: str, code: str, fallback: float) -> dict[str, Any]:
-    """A headline count: actual vs expected now vs 2028 target, with bar geometry in %."""
+    """A headline count: actual vs expected now vs 2028 target (bar geometry in %), its change
+    since the previous reporting date, its path and its projection at today's pace."""
     row = data.get(cluster_id, code, "to_date")
+    path = data.path(cluster_id, code)
     target = row.target if row and row.target is not None else fallback
     expected = row.expected if row else None
     actual = row.value if row else None
@@ -128,15 +185,10 @@ def kpi(fmt: Formatter, data: ReportData, cluster_id: str, code: str, fallback: 
             fmt.t("of_target", pct=fmt.percent(actual / target, 0))
             if actual is not None and target else ""
         ),
+        "change_text": change_text(fmt, code, path),
+        "projection": projection_view(fmt, data, cluster_id, code),
+        "mini": F.mini_trajectory(data, fmt, cluster_id, code),
     }
-
-
-def verdict(statuses: list[str]) -> str:
-    """The worst of the known statuses (``no_data`` when none is known)."""
-    known = [s for s in statuses if s in ("critical", "behind", "on_track")]
-    if not known:
-        return "no_data"
-    return min(known, key=lambda s: STATUS_ORDER[s])
 
 
 def year_table(

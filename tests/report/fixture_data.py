@@ -1,10 +1,12 @@
 """A small, realistic warehouse for the report tests, built by inserting rows directly.
 
 The rows follow the output contract's shapes (``marts.indicators``, ``marts.flags``,
-``staging.accounts``, ``staging.grants``, ``meta.ingested_files``, ``quality.rejected_rows``);
-the other marts the report reads are then built from them by their own models
-(:data:`REPORT_SIDE_MODELS`). Distinctive values are exposed as constants so that tests can look
-for them in the HTML.
+``marts.top_activities``, ``staging.accounts``, ``staging.grants``, ``meta.ingested_files``,
+``quality.rejected_rows``); the other marts the report reads are then built from them by their
+own models (:data:`REPORT_SIDE_MODELS`). Besides the report's ``AS_OF`` there is an earlier
+reporting date (``OLD_AS_OF``, the trend); :func:`add_later_run` adds a later one (``LATER_AS_OF``,
+never shown in the report of ``AS_OF``). Distinctive values are exposed as constants so that tests can look for them
+in the HTML.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ REPORT_SIDE_MODELS = ("marts/programme", "marts/cluster_accounts", "marts/data_q
 
 AS_OF = dt.date(2026, 11, 30)
 OLD_AS_OF = dt.date(2026, 6, 30)
+LATER_AS_OF = dt.date(2027, 6, 30)
 
 # National figures (ALL).
 ALL_COLLECTIVE = 2480.0       # → "2.480"
@@ -33,8 +36,16 @@ TURNOVER_EFFECT = 0.0712      # → "+7,1 %", n_firms 212
 # A figure resting on 3 firms: must never appear.
 SUPPRESSED_CLUSTER = "censec"
 SUPPRESSED_VALUE = 0.8765432  # turnover_effect_2y of censec, n_firms 3 (would print "+87,7 %")
-# A value in a row of an older as_of: must never appear either.
-OLD_VALUE = 9876.0
+# The national collective count on the earlier reporting date: the report says "+412 siden 30. juni 2026".
+OLD_ALL_COLLECTIVE = ALL_COLLECTIVE - 412
+# A value in a row of a later as_of: must never appear in the report of AS_OF.
+LATER_VALUE = 9876.0
+# A summed count resting on 3 firms (primary suppression) and the cluster whose figure is then
+# suppressed too (secondary: the next smallest shown figure of smes_concepts).
+SUPPRESSED_CONCEPTS_CLUSTER = "odense-robotics"
+# Activity titles: one hostile, one whose SME count is below the threshold.
+ACTIVITY_XSS = '<img src=x onerror="alert(1)"><b>Workshop</b> & "AI"'
+SMALL_ACTIVITY_TITLE = "Erfa-gruppe om kvantecomputere"
 
 FLAG_XSS = "<script>alert(1)</script>"
 
@@ -43,7 +54,7 @@ def cluster_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT cluster_id FROM reference.clusters ORDER BY 1").fetchall()]
 
 
-def _ind(
+def add_indicator(
     con: duckdb.DuckDBPyConnection,
     cluster: str,
     indicator: str,
@@ -62,6 +73,29 @@ def _ind(
     ).fetchall()
 
 
+def add_flag(
+    con: duckdb.DuckDBPyConnection, cluster: str, indicator: str, period: str, severity: str,
+    message: str = "", as_of: dt.date = AS_OF,
+) -> None:
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES (?, ?, ?, ?, ?, ?)",
+        [cluster, indicator, period, severity, message or f"{cluster} {indicator} {period}", as_of],
+    ).fetchall()
+
+
+def add_grant(
+    con: duckdb.DuckDBPyConnection, cluster: str, grant_type: str, start: dt.date, end: dt.date,
+    target_smes: int, awarded_dkk: float = 30e6, committed_share: float = 0.35,
+) -> None:
+    con.execute(
+        "INSERT INTO staging.grants (grant_id, cluster_id, grant_type, awarded_dkk, period_start,"
+        " period_end, target_smes, committed_private_share, _file_sha256, _file_name,"
+        " _row_number, _loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', 'grants.csv', 1, ?)",
+        [f"{cluster}-{grant_type}-{start}", cluster, grant_type, awarded_dkk, start, end, target_smes,
+         committed_share, dt.datetime(2026, 1, 1)],
+    ).fetchall()
+
+
 def _trajectory_status(value: float, expected: float) -> str:
     if expected == 0 or value / expected >= 0.9:
         return "on_track"
@@ -70,6 +104,7 @@ def _trajectory_status(value: float, expected: float) -> str:
 
 def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
     """Insert a full as_of's worth of report inputs for all granted clusters."""
+    _ind = add_indicator
     rng = random.Random(seed)
     clusters = cluster_ids(con)
     now = dt.datetime(2026, 11, 30, 6, 0)
@@ -94,9 +129,25 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
         _ind(con, c, "smes_collective", "to_date", val_c, targets[c], exp_c, val_c,
              _trajectory_status(val_c, exp_c))
         exp_i = concept_targets[c] * 0.41
-        val_i = round(exp_i * progress[(i + 3) % len(progress)])
+        val_i = 3 if c == SUPPRESSED_CONCEPTS_CLUSTER else round(exp_i * progress[(i + 3) % len(progress)])
         _ind(con, c, "smes_concepts", "to_date", val_i, concept_targets[c], exp_i, val_i,
              _trajectory_status(val_i, exp_i))
+        # The earlier reporting date: fewer SMEs, less expected.
+        _ind(con, c, "smes_collective", "to_date", val_c - 20, targets[c], exp_c * 0.75, val_c - 20,
+             _trajectory_status(val_c - 20, exp_c * 0.75), as_of=OLD_AS_OF)
+        _ind(con, c, "smes_concepts", "to_date", max(val_i - 2, 0), concept_targets[c], exp_i * 0.7,
+             max(val_i - 2, 0), _trajectory_status(max(val_i - 2, 0), exp_i * 0.7), as_of=OLD_AS_OF)
+        # Five activities (marts.top_activities), the first with a hostile title, the last small.
+        for rank in range(1, 6):
+            title = (ACTIVITY_XSS if rank == 1 else SMALL_ACTIVITY_TITLE if rank == 5
+                     else f"Aktivitet {rank} i {c}")
+            con.execute(
+                "INSERT INTO marts.top_activities (cluster_id, rank, activity_id, title, theme,"
+                " grant_type, start_date, n_smes, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [c, rank, f"{c}-A{rank}", title, "green_transition" if rank % 2 else "artificial_intelligence",
+                 "cluster" if rank < 4 else "innovation", dt.date(2026, rank, 10),
+                 3 if rank == 5 else 40 - 5 * rank, AS_OF],
+            ).fetchall()
         for year, base in ((2025, 0.30), (2026, 0.33)):
             share = base + rng.uniform(-0.12, 0.08)
             status = "on_track" if share >= 0.35 else ("behind" if share >= 0.2625 else "critical")
@@ -145,9 +196,11 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
     for year, d, a in ((2025, 0.061, 0.118), (2026, 0.094, 0.152)):
         _ind(con, "ALL", "activities_defence_share", str(year), d, None, None, None, "no_target")
         _ind(con, "ALL", "activities_ai_share", str(year), a, None, None, None, "no_target")
-    # An older run: must be ignored.
-    _ind(con, "ALL", "smes_collective", "to_date", OLD_VALUE, 5562, 1000, int(OLD_VALUE), "on_track",
-         as_of=OLD_AS_OF)
+    # The earlier reporting date (the trend).
+    _ind(con, "ALL", "smes_collective", "to_date", OLD_ALL_COLLECTIVE, 5562, 2100, int(OLD_ALL_COLLECTIVE),
+         "on_track", as_of=OLD_AS_OF)
+    _ind(con, "ALL", "smes_concepts", "to_date", 150, 683, 230, 150, "behind", as_of=OLD_AS_OF)
+
 
     # Flags from the indicator rows, plus a data-quality flag and one with hostile text.
     for c, ind, period, status in con.execute(
@@ -200,10 +253,30 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
         ).fetchall()
 
 
+def add_later_run(con: duckdb.DuckDBPyConnection) -> None:
+    """A row of a reporting date after ``AS_OF`` (the report of ``AS_OF`` must not show it)."""
+    add_indicator(con, "ALL", "smes_collective", "to_date", LATER_VALUE, 5562, 4000, int(LATER_VALUE), "on_track",
+         as_of=LATER_AS_OF)
+    con.execute(
+        "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) VALUES "
+        "('clean', 'smes_collective', 'to_date', 'ERROR', 'from a later run', ?)",
+        [LATER_AS_OF],
+    ).fetchall()
+
+
 def build_report_side_marts(con: duckdb.DuckDBPyConnection) -> None:
     """Build the programme, accounts and data-quality marts from the staged rows."""
     for name in REPORT_SIDE_MODELS:
         run_model(con, model_named(name), model_params(AS_OF))
+
+
+def minimal(path: Path) -> Path:
+    """A warehouse with the programme marts (the granted clusters) and nothing else: tests add the
+    hand-made marts rows they reason about (then call :func:`build_report_side_marts` again if
+    they add grants)."""
+    with connect_writer(path) as con:
+        build_report_side_marts(con)
+    return path
 
 
 def build(path: Path) -> Path:

@@ -46,3 +46,30 @@ def test_every_code_the_report_shows_has_a_label(lang: str) -> None:
     assert {"on_track", "behind", "critical", "no_target", "suppressed", "no_data"} <= set(texts["status"])
     for indicator in catalogue():
         assert indicator.label[lang]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_theme_grant_type_and_granted_cluster_has_a_label(lang: str) -> None:
+    from pipelines.core.contract import GRANT_TYPES, THEMES
+
+    texts = locale(lang)
+    assert set(THEMES) == set(texts["theme"])
+    assert set(GRANT_TYPES) == set(texts["grant_type"])
+    granted = {row["cluster_id"] for row in _board_decision() if row["decision"] == "granted"}
+    assert granted == set(texts["business_area"])
+
+
+def _board_decision() -> list[dict[str, str]]:
+    import csv
+
+    from pipelines.core.config import BOARD_DECISION_CSV
+
+    with BOARD_DECISION_CSV.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_danish_business_areas_are_the_board_decisions() -> None:
+    """Declared twice (the board decision and the locale file, beside the English names): kept equal."""
+    areas = {row["cluster_id"]: row["business_area"] for row in _board_decision() if row["decision"] == "granted"}
+    assert locale("da")["business_area"] == areas
+    assert all(locale("en")["business_area"][c] != areas[c] for c in areas)  # translated, not copied

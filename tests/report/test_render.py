@@ -55,11 +55,26 @@ def test_failed_write_leaves_no_temp_file_and_keeps_the_old_report(
 
 def test_plotly_is_embedded_once_and_nothing_is_fetched(render: Render) -> None:
     _, text = render()
-    assert text.count("plotly.js v") == 1
+    assert text.count("* plotly.js (basic - minified) v") == 1
     assert text.count('<script id="plotly-js">') == 1
     body = without_plotly(text)
     assert "cdn.plot.ly" not in body
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"?(https?:)?//", body)
+
+
+def test_the_embedded_bundle_is_plotly_pys_version_and_draws_every_figure(render: Render) -> None:
+    """The basic bundle (reports/vendor) is the plotly.js version plotly.py builds the figures
+    for, and holds every trace type the figures use."""
+    from plotly.offline import get_plotlyjs
+
+    from reports.render import PLOTLY_BUNDLE, PLOTLY_TRACE_TYPES
+
+    version = re.compile(r"plotly\.js(?: \(basic - minified\))? (v[0-9.]+)")
+    assert version.search(PLOTLY_BUNDLE.read_text(encoding="utf-8")[:200]).group(1) == version.search(
+        get_plotlyjs()[:200]).group(1)
+    _, text = render()
+    types = {trace.get("type", "scatter") for _, blob in JSON_BLOCK.findall(text) for trace in json.loads(blob)["data"]}
+    assert types and types <= PLOTLY_TRACE_TYPES
 
 
 def test_danish_numbers_and_headings(render: Render) -> None:
@@ -87,12 +102,15 @@ def test_all_granted_clusters_have_a_section(render: Render, warehouse: Path) ->
 
 def test_flagged_clusters_worst_first(render: Render) -> None:
     _, text = render()
-    table = text[text.index('<table class="data flagged">'):]
+    table = text[text.index('<table class="data flagged'):]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<span class="count[^"]*">(\d+)</span>.*?<span class="count[^"]*">(\d+)</span>', table, re.S)
-    counts = [(int(e), int(w)) for e, w in rows]
+    rows = re.findall(
+        r'count-errors[^"]*">(\d+)</span>.*?count-warnings[^"]*">(\d+)</span>.*?count-notes[^"]*">(\d+)</span>',
+        table, re.S,
+    )
+    counts = [(int(e), int(w), int(n)) for e, w, n in rows]
     assert counts, "no flagged clusters listed"
-    assert counts == sorted(counts, key=lambda c: (-c[0], -c[1]))
+    assert [c[:2] for c in counts] == sorted((c[:2] for c in counts), key=lambda c: (-c[0], -c[1]))
 
 
 def test_small_figures_are_suppressed_everywhere(render: Render) -> None:
@@ -106,11 +124,15 @@ def test_small_figures_are_suppressed_everywhere(render: Render) -> None:
         assert "0.876" not in blob
 
 
-def test_only_rows_of_the_runs_as_of(render: Render) -> None:
-    _, text = render()
-    body = without_plotly(text)
+def test_only_rows_up_to_the_runs_as_of(warehouse: Path, tmp_path: Path) -> None:
+    """Earlier reporting dates are the trend; a later one never shows, nor an earlier date's flags."""
+    with connect_writer(warehouse) as con:
+        fx.add_later_run(con)
+        path = render_report(con, settings_for(warehouse, tmp_path / "out"))
+    body = without_plotly(path.read_text(encoding="utf-8"))
     assert "9.876" not in body and "9876" not in body
-    assert "from an old run" not in body
+    assert "from an old run" not in body and "from a later run" not in body
+    assert "+412 siden 30. juni 2026" in body  # 2.480 now, 2.068 on 30 June 2026
 
 
 def test_input_text_is_escaped(warehouse: Path, tmp_path: Path) -> None:
@@ -147,7 +169,7 @@ def test_english_on_request(render: Render) -> None:
 def test_figures_are_valid_json_and_counted(render: Render) -> None:
     _, text = render()
     blocks = JSON_BLOCK.findall(text)
-    assert len(blocks) >= 11 * 3 + 4
+    assert len(blocks) >= 11 * 2 + 3  # funding and network per cluster, the national charts
     assert f'data-figures="{len(blocks)}"' in text
     for fig_id, blob in blocks:
         figure = json.loads(blob)
@@ -179,7 +201,7 @@ def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
     assert set(spec.kinds) == {"html", "plotly"}
     assert {d.asset_key for d in spec.deps} == {  # the models of the marts it reads, no others
         dg.AssetKey(["marts", name])
-        for name in ("indicators", "flags", "programme", "cluster_accounts", "data_quality")
+        for name in ("indicators", "flags", "programme", "cluster_accounts", "data_quality", "top_activities")
     }
     assert impact_report in list(defs.assets or [])
     resource = WarehouseResource(
@@ -217,8 +239,9 @@ def test_a_backfill_writes_its_dated_report_and_leaves_the_latest_alone(warehous
     assert (out / "impact_report.html").read_bytes() == newest.path.read_bytes()
 
 
-def test_the_danish_report_does_not_repeat_the_pipelines_english_flag_messages(warehouse, tmp_path):
-    """Danish sentences only; the English messages (with their firm counts) in the English report."""
+def test_neither_report_repeats_the_pipelines_flag_messages(warehouse, tmp_path):
+    """A known flag is a sentence in the report's language only: the pipeline's English messages
+    (Danish number style, firm counts of data-quality messages) stay in marts.flags."""
     from pipelines.core.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
@@ -240,10 +263,11 @@ def test_the_danish_report_does_not_repeat_the_pipelines_english_flag_messages(w
             )
             for lang in ("da", "en")
         }
-    assert english_status not in html["da"] and english_status in html["en"]
     dq_message = "2 activities with unknown theme codes (quantum)"
-    assert dq_message not in html["da"] and dq_message in html["en"]
+    for lang in ("da", "en"):
+        assert english_status not in html[lang] and dq_message not in html[lang]
     assert "Aktiviteter med ukendte temakoder er talt med som" in html["da"]  # its Danish sentence
+    assert "Activities with unknown theme codes are counted as" in html["en"]
 
 
 def test_the_report_reads_the_marts_only(warehouse: Path, tmp_path: Path) -> None:
@@ -265,7 +289,7 @@ def test_the_report_reads_the_marts_only(warehouse: Path, tmp_path: Path) -> Non
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
         assert set(REPORT_TABLES) <= marts
         alone = render_report_result(con, settings_for(warehouse, tmp_path / "alone"))
-    strip = lambda text: re.sub(r"Dannet [0-9-]+ [0-9:]+", "", text)  # noqa: E731
+    strip = lambda text: re.sub(r'<p class="generated">.*?</p>', "", text)  # noqa: E731
     assert strip(alone.path.read_text(encoding="utf-8")) == strip(full.path.read_text(encoding="utf-8"))
 
 
@@ -298,3 +322,15 @@ def test_a_free_liquidity_flag_is_a_sentence_in_the_reports_language(warehouse, 
     assert "Likviditeten uden forskud i 2026 svarer til -0,4 måneders drift." in html["da"]
     assert message not in html["da"]
     assert "Liquidity without advances in 2026 covers -0.4 months of operation." in html["en"]
+
+
+def test_every_section_is_on_the_page_and_in_the_contents(render: Render) -> None:
+    from reports.i18n import Formatter
+    from reports.sections import SECTIONS
+
+    _, text = render()
+    toc = text[text.index('<nav class="toc"'):]
+    toc = toc[: toc.index("</nav>")]
+    for section in SECTIONS:
+        assert f'id="{section.anchor}"' in text, section
+        assert f'href="#{section.anchor}">{html_lib.escape(Formatter("da").t(section.heading))}</a>' in toc
