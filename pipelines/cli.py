@@ -1,4 +1,4 @@
-"""The ``impact`` command line: run, demo, validate, ui.
+"""The ``impact`` command line: run, demo, validate, restore, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--limit", type=int, default=200, help="how many rejected rows to list")
 
+    restore = sub.add_parser(
+        "restore", help="bring back the previous warehouse generation (<warehouse>.prev)"
+    )
+    restore.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.validate_file import validate_file
 
             return validate_file(Path(args.file), args.dataset, args.warehouse, args.limit)
+        if args.command == "restore":
+            return _restore(load_settings(warehouse=args.warehouse).warehouse)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:
@@ -81,6 +88,32 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Demo inbox written to {out} (scale {args.scale}, seed {args.seed}):")
     for dataset, info in summary.items():
         print(f"  {dataset:<20} {info}")
+    return EXIT_OK
+
+
+def _restore(warehouse: Path) -> int:
+    """``impact restore``: the previous published generation becomes the warehouse again.
+
+    Waits for a running run (the writer lock) first; keeps the file it replaces beside it.
+    """
+    from pipelines.core.faults import WarehouseCorrupt
+    from pipelines.core.publish import backup_path, restore_backup
+    from pipelines.core.warehouse import exclusive_lock, lock_path_for
+
+    def waiting(message: str) -> None:
+        print(f"impact restore: {message}", file=sys.stderr)
+
+    try:
+        with exclusive_lock(lock_path_for(warehouse), report=waiting):
+            replaced = restore_backup(warehouse)
+    except (FileNotFoundError, WarehouseCorrupt) as exc:
+        print(f"impact restore: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"impact restore: could not restore {warehouse}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    kept = f"; the file it replaced is kept as {replaced}" if replaced.exists() else ""
+    print(f"Restored {warehouse} from {backup_path(warehouse)}{kept}.")
     return EXIT_OK
 
 

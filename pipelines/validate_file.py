@@ -12,19 +12,31 @@ from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, validate
 from pipelines.core.config import load_settings
 from pipelines.core.contract import DATASETS
+from pipelines.core.publish import corrupt_warehouse_message, warehouse_problem
 from pipelines.core.warehouse import connect_reader, fetch_all
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
+class WarehouseUnreadable(Exception):
+    """The warehouse to read references from is damaged: the message says which file and what to do."""
+
+
 def _references(dataset_name: str, warehouse: Path) -> tuple[References, str | None]:
     dataset = DATASETS[dataset_name]
+    problem = warehouse_problem(warehouse)
+    if problem:
+        raise WarehouseUnreadable(problem)
     try:
         if warehouse.exists():
             with connect_reader(warehouse) as con:
                 return load_references(con, dataset), None
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise WarehouseUnreadable(corrupt_warehouse_message(warehouse, _first_line(exc))) from exc
+        note = f"the warehouse {warehouse} is open for writing by another process"
     except duckdb.Error as exc:
-        note = f"the warehouse {warehouse} could not be read ({exc.__class__.__name__})"
+        raise WarehouseUnreadable(corrupt_warehouse_message(warehouse, _first_line(exc))) from exc
     else:
         note = f"no warehouse at {warehouse}"
     with duckdb.connect() as con:
@@ -47,6 +59,11 @@ def _references(dataset_name: str, warehouse: Path) -> tuple[References, str | N
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def validate_file(path: Path, dataset_name: str, warehouse: str | None, limit: int = 200) -> int:
     if dataset_name not in DATASETS:
         print(
@@ -57,7 +74,11 @@ def validate_file(path: Path, dataset_name: str, warehouse: str | None, limit: i
     if not path.is_file():
         print(f"impact validate: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
-    refs, note = _references(dataset_name, Path(warehouse) if warehouse else load_settings().warehouse)
+    try:
+        refs, note = _references(dataset_name, load_settings(warehouse=warehouse).warehouse)
+    except WarehouseUnreadable as exc:
+        print(f"impact validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = validate(read_table(path), DATASETS[dataset_name], refs)
     except UnreadableFile as exc:
