@@ -1,8 +1,9 @@
 """The ``impact`` command line: run, demo, validate, restore, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
-exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
-failing step and its error on stderr), 2 for a usage error.
+exit 0 when the run was published (even when data checks flag clusters), 1 when it failed (first
+line on stderr: what failed and what was published), 2 for a usage error. ``impact restore``
+brings back the previous warehouse generation.
 """
 
 from __future__ import annotations

@@ -34,7 +34,11 @@ class _WithoutFrameworkErrors(logging.Filter):
     messages (a file that failed, a file not taken) stay."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno < logging.ERROR or getattr(record, "dagster_event", None) is None
+        if record.levelno < logging.ERROR:
+            return True
+        meta = getattr(record, "dagster_meta", None) or {}
+        skipped = str(meta.get("orig_message", "")).startswith("Dependencies for step")
+        return getattr(record, "dagster_event", None) is None and not skipped
 
 
 @dg.logger(

@@ -81,7 +81,7 @@ def fault_point(name: str) -> None:
                 number = getattr(errno, code.strip(), None)
                 if not isinstance(number, int):
                     raise ValueError(f"{FAULT_ENV}: unknown errno {code!r}")
-                raise OSError(number, f"{os.strerror(number)} (injected at {name})")
+                raise OSError(number, os.strerror(number), f"injected at {name}")
 
 
 def describe_os_error(exc: OSError) -> str:

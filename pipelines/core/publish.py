@@ -27,8 +27,6 @@ from pipelines.core.faults import MachineFault, WarehouseCorrupt, describe_os_er
 SHADOW_SUFFIX = ".run-shadow.duckdb"
 BACKUP_SUFFIX = ".prev"
 REPLACED_SUFFIX = ".before-restore"
-# Room a run needs beyond the copy itself: what its new files and rebuilt models add.
-MIN_HEADROOM_BYTES = int(float(os.environ.get("IMPACT_MIN_FREE_MB") or 32) * 1024 * 1024)
 
 
 def shadow_path(warehouse: Path) -> Path:
@@ -76,7 +74,13 @@ def _checkpoint(database: Path) -> None:
 def needed_free_space(warehouse: Path) -> int:
     """Bytes a run needs free beside the warehouse: the shadow copy and room to grow."""
     size = sum(p.stat().st_size for p in (warehouse, wal_path(warehouse)) if p.exists())
-    return size + max(MIN_HEADROOM_BYTES, size // 4)
+    return size + max(min_headroom_bytes(), size // 4)
+
+
+def min_headroom_bytes() -> int:
+    """Room a run needs beyond the copy itself, for what its new files and rebuilt models add
+    (``IMPACT_MIN_FREE_MB``, 32 MB; a quarter of the warehouse when that is more)."""
+    return int(float(os.environ.get("IMPACT_MIN_FREE_MB") or 32) * 1024 * 1024)
 
 
 def check_free_space(warehouse: Path) -> None:
@@ -87,7 +91,7 @@ def check_free_space(warehouse: Path) -> None:
         raise MachineFault(
             f"not enough free space for the run's working copy of {warehouse}: "
             f"{_megabytes(needed)} needed, {_megabytes(free)} free on the file system of "
-            f"{warehouse.parent}. Free space (or set IMPACT_WAREHOUSE to a larger disk) and run again."
+            f"{warehouse.parent} (free space, or set IMPACT_WAREHOUSE to a larger disk, and run again)"
         )
 
 
@@ -178,22 +182,28 @@ def _first_line(exc: BaseException) -> str:
 
 def _link_or_copy(source: Path, target: Path) -> None:
     """``target`` becomes another name of ``source`` (a hard link), else a copy of it."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
     try:
-        os.link(source, tmp)
+        os.link(source, target)
     except OSError as exc:
         if exc.errno not in (errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
             raise
-        shutil.copyfile(source, tmp)
-        with open(tmp, "rb") as fh:
+        shutil.copyfile(source, target)
+        with open(target, "rb") as fh:
             os.fsync(fh.fileno())
-    os.replace(tmp, target)
+
+
+class BackupNotKept(RuntimeError):
+    """The run was published, but the replaced warehouse could not be kept as ``.prev``."""
 
 
 def publish_shadow(shadow: Path, warehouse: Path) -> None:
-    """Make the shadow the warehouse: checkpoint, fsync, integrity reading, keep the previous
-    generation as ``.prev``, atomic rename, fsync the folder."""
+    """Make the shadow the warehouse: checkpoint, fsync, integrity reading, atomic rename, fsync
+    the folder; the replaced warehouse becomes ``<warehouse>.prev``.
+
+    Until the rename nothing published changes (the backup is prepared under a temporary name), so
+    a failure before it leaves the warehouse and its backup exactly as they were.
+    """
     if not shadow.exists():
         return
     fault_point("publish:checkpoint")
@@ -204,17 +214,38 @@ def publish_shadow(shadow: Path, warehouse: Path) -> None:
     with open(shadow, "rb") as fh:
         os.fsync(fh.fileno())
     verify_integrity(shadow)
-    if warehouse.exists():
-        fault_point("publish:backup")
-        _link_or_copy(warehouse, backup_path(warehouse))
-    wal_path(warehouse).unlink(missing_ok=True)
-    fault_point("publish:rename")
-    os.replace(shadow, warehouse)
-    fsync_dir(warehouse.parent)
+    backup, pending_backup = backup_path(warehouse), _pending_backup(warehouse)
+    try:
+        if warehouse.exists():
+            fault_point("publish:backup")
+            _link_or_copy(warehouse, pending_backup)
+        wal_path(warehouse).unlink(missing_ok=True)
+        fault_point("publish:rename")
+        os.replace(shadow, warehouse)
+    except BaseException:
+        pending_backup.unlink(missing_ok=True)
+        raise
+    try:
+        if pending_backup.exists():
+            fault_point("publish:keep_backup")
+            os.replace(pending_backup, backup)
+        fsync_dir(warehouse.parent)
+    except OSError as exc:
+        pending_backup.unlink(missing_ok=True)
+        raise BackupNotKept(
+            f"the warehouse {warehouse} was published, but the one it replaced could not be kept as "
+            f"{backup.name} ({describe_os_error(exc)}); {backup.name} is the generation before"
+        ) from exc
+
+
+def _pending_backup(warehouse: Path) -> Path:
+    return warehouse.with_name(f".{warehouse.name}{BACKUP_SUFFIX}.tmp")
 
 
 def discard_shadow(shadow: Path) -> None:
-    for path in (shadow, wal_path(shadow)):
+    """Remove a run's shadow, its write-ahead log and its lock file (the run holds the
+    warehouse's own lock, so nobody else can be using any of them)."""
+    for path in (shadow, wal_path(shadow), shadow.with_name(shadow.name + ".lock")):
         path.unlink(missing_ok=True)
 
 

@@ -14,6 +14,7 @@ from pydantic import PrivateAttr
 from pipelines.core.config import Settings, atomic_runs_enabled, load_settings
 from pipelines.core.faults import MachineFault, WarehouseCorrupt, as_machine_fault, is_machine_error
 from pipelines.core.publish import (
+    BackupNotKept,
     corrupt_warehouse_message,
     discard_shadow,
     prepare_shadow,
@@ -21,6 +22,7 @@ from pipelines.core.publish import (
     replace_durably,
     shadow_path,
     verify_integrity,
+    warehouse_problem,
 )
 from pipelines.core.warehouse import connect_writer, exclusive_lock, lock_path_for
 
@@ -34,7 +36,8 @@ class RunNotPublished(dg.DagsterError):
 
 
 class ReportNotPublished(dg.DagsterError):
-    """The warehouse was published but a file describing it (the report) could not be put in place."""
+    """The warehouse was published, but a file that goes with it (the report, the backup
+    generation) could not be put in place."""
 
 
 class FilesNotTaken(dg.DagsterError):
@@ -104,21 +107,26 @@ class WarehouseResource(dg.ConfigurableResource):
                 self._run = None
 
     def _finish(self, run: RunScope) -> None:
-        """Publish the run, then the files describing it; or say why nothing was published."""
+        """Publish the run, then the files that go with it; or say why nothing was published."""
         if run.broken is not None:
             raise RunNotPublished(_not_published(run.target, run.broken))
+        problems: list[str] = []
         try:
             publish_shadow(run.shadow, run.target)
+        except BackupNotKept as exc:
+            problems.append(str(exc))
         except Exception as exc:
             raise RunNotPublished(_not_published(run.target, exc)) from exc
         for written, final in run.pending:
             try:
                 replace_durably(written, final)
             except OSError as exc:
-                raise ReportNotPublished(
+                problems.append(
                     f"the warehouse {run.target} was published, but {final} could not be put in "
-                    f"place: {as_machine_fault(exc, f'renaming {written.name}')}; run again"
-                ) from exc
+                    f"place ({as_machine_fault(exc)}); run again to write it"
+                )
+        if problems:
+            raise ReportNotPublished("; ".join(problems))
         if run.inbox_faults:
             raise FilesNotTaken(
                 f"published, but {len(run.inbox_faults)} delivered file(s) could not be taken and "
@@ -176,19 +184,35 @@ def _start(target: Path) -> Path:
     return shadow
 
 
+def _damage_of(target: Path) -> str | None:
+    """The corruption message for the published warehouse if it is damaged, else None."""
+    if not target.exists():
+        return None
+    problem = warehouse_problem(target)
+    if problem:
+        return problem
+    try:
+        verify_integrity(target)
+    except WarehouseCorrupt as damaged:
+        return corrupt_warehouse_message(target, str(damaged))
+    return None
+
+
 def _not_published(target: Path, exc: BaseException) -> str:
     """One line: what went wrong, and that the warehouse is as before the run."""
-    if isinstance(exc, WarehouseCorrupt) or "corrupt" in str(exc).lower():
+    text = str(exc).lower()
+    looks_damaged = "corrupt" in text or "not a valid duckdb" in text
+    if isinstance(exc, WarehouseCorrupt | duckdb.Error) or looks_damaged:
         # Damaged in the warehouse itself, or only in this run's copy (a disk fault)?
-        try:
-            if target.exists():
-                verify_integrity(target)
-        except WarehouseCorrupt as damaged:
-            return corrupt_warehouse_message(target, str(damaged))
-        return (
-            f"this run's working copy of {target} failed DuckDB's integrity reading ({_one_line(exc)}), "
-            f"so it was not published; the warehouse is intact and as before the run: check the disk and run again"
-        )
+        damage = _damage_of(target)
+        if damage:
+            return damage
+        if isinstance(exc, WarehouseCorrupt) or looks_damaged:
+            return (
+                f"this run's working copy of {target} failed DuckDB's integrity reading "
+                f"({_one_line(exc)}), so it was not published; the warehouse is intact and as before "
+                "the run: check the disk and run again"
+            )
     if is_machine_error(exc):
         exc = as_machine_fault(exc)
     return f"{_one_line(exc)}; nothing was published: the warehouse {target} is as before the run"
