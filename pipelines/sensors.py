@@ -89,7 +89,13 @@ def scan_inbox(
     now = time.time() if now is None else now
     scan = InboxScan()
     to_check: list[tuple[str, Path]] = []
-    for path in all_inbox_files(inbox):
+    try:
+        paths = all_inbox_files(inbox)
+    except OSError as exc:  # a dataset folder that cannot be listed
+        scan.unreadable.append(f"{exc.filename or inbox}: {describe_os_error(exc)}")
+        scan.cursor = dict(cursor)  # nothing learnt: look again at the next tick
+        return scan
+    for path in paths:
         name = path.relative_to(inbox).as_posix()
         try:
             stamp = file_stamp(path)

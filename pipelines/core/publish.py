@@ -119,7 +119,13 @@ def prepare_shadow(warehouse: Path) -> Path:
 
 def verify_integrity(database: Path) -> None:
     """DuckDB's own integrity reading: open the file read-only and read every block of every
-    table (DuckDB checks each block's checksum as it reads it). Raises :class:`WarehouseCorrupt`."""
+    table (DuckDB checks each block's checksum as it reads it). Raises :class:`WarehouseCorrupt`.
+
+    Every column must be read: an aggregate DuckDB can answer from its statistics or validity
+    masks (``count(col)``) would skip the data blocks. Hashing each row reads them all; measured
+    on a loaded 2-core machine: 0.9-1.3 s for the demo warehouse (32 MB), 4.7-5.0 s for a
+    national one (209 MB).
+    """
     try:
         con = duckdb.connect(str(database), read_only=True)
     except duckdb.IOException as exc:
@@ -129,6 +135,7 @@ def verify_integrity(database: Path) -> None:
     except duckdb.Error as exc:
         raise WarehouseCorrupt(_first_line(exc)) from exc
     try:
+        con.execute("SET enable_progress_bar = false").fetchall()  # seconds on a national warehouse
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
         ).fetchall()
