@@ -223,3 +223,34 @@ def test_a_half_written_file_completed_later_ends_as_one_run(tmp_path, one_run, 
         "SELECT count(*) FROM quality.rejected_rows WHERE file_name = 'innovation_outcomes/o.csv' "
         "AND resolved_run_id = 'night-2'",
     )[0][0] >= 2
+
+
+@pytest.mark.slow
+def test_the_demo_inbox_with_participation_a_night_late_ends_as_one_run(tmp_path, capsys):
+    """The issue's case at demo size, through `impact run`'s own code (Dagster, every asset and
+    check): participation delivered one night after everything else."""
+    import shutil
+
+    from demo.generator import write_demo_inbox
+    from pipelines.core.config import load_settings
+    from pipelines.runner import run_pipeline
+
+    source = tmp_path / "demo_inbox"
+    write_demo_inbox(source, scale=1, seed=2025)
+
+    def night(site: Path, folders: list[str]) -> None:
+        for folder in folders:
+            shutil.copytree(source / folder, site / "inbox" / folder, dirs_exist_ok=True)
+        settings = load_settings(site / "inbox", site / "w.duckdb", site / "reports", "2026-11-23")
+        assert run_pipeline(settings) == 0, capsys.readouterr().err
+
+    everything = sorted(p.name for p in source.iterdir() if p.is_dir())
+    night(tmp_path / "one_run", everything)
+    night(tmp_path / "spread", [f for f in everything if f != "participation"])
+    night(tmp_path / "spread", ["participation"])
+    assert differences(tmp_path / "one_run" / "w.duckdb", tmp_path / "spread" / "w.duckdb") == {}
+    resolved = _query(
+        tmp_path / "spread" / "w.duckdb",
+        "SELECT count(*) FROM quality.rejected_rows WHERE resolved_at IS NOT NULL",
+    )[0][0]
+    assert resolved > 1000  # the outcomes (and anything else) that waited for participation
