@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer
 
@@ -96,12 +97,13 @@ def main(argv: list[str] | None = None) -> None:
             """Stand-in: the register is already in the warehouse."""
 
         started = time.perf_counter()
-        result = dg.materialize(
-            [firms, *firms_checks],
-            resources={"warehouse": WarehouseResource(warehouse=str(warehouse))},
-            raise_on_error=False,
-            selection=dg.AssetSelection.assets(firms),
-        )
+        with deployment_paths(warehouse=warehouse):
+            result = dg.materialize(
+                [firms, *firms_checks],
+                resources={"warehouse": WarehouseResource()},
+                raise_on_error=False,
+                selection=dg.AssetSelection.assets(firms),
+            )
         total = time.perf_counter() - started
         for ev in result.get_asset_check_evaluations():
             print(

@@ -1,8 +1,9 @@
-"""The ``impact`` command line: run, demo, validate, export, reallocate, ui.
+"""The ``impact`` command line: run, demo, validate, export, reallocate, restore, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
-exit 0 when the run completed (even when data checks flag clusters), 1 when it failed (the
-failing step and its error on stderr), 2 for a usage error.
+exit 0 when the run was published (even when data checks flag clusters), 1 when it failed (first
+line on stderr: what failed and what was published), 2 for a usage error. ``impact restore``
+brings back the previous warehouse generation.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", dest="as_of", help="reporting date YYYY-MM-DD (accepted; the what-if does not depend on it)"
     )
     realloc.add_argument("--csv", help="also write the table to this CSV file")
+    restore = sub.add_parser(
+        "restore", help="bring back the previous warehouse generation (<warehouse>.prev)"
+    )
+    restore.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
@@ -135,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.amount, args.from_cluster, settings.warehouse, settings.as_of,
                 Path(args.csv) if args.csv else None,
             )
+        if args.command == "restore":
+            return _restore(load_settings(warehouse=args.warehouse).warehouse)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:
@@ -153,6 +160,32 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Demo inbox written to {out} (scale {args.scale}, seed {args.seed}):")
     for dataset, info in summary.items():
         print(f"  {dataset:<20} {info}")
+    return EXIT_OK
+
+
+def _restore(warehouse: Path) -> int:
+    """``impact restore``: the previous published generation becomes the warehouse again.
+
+    Waits for a running run (the writer lock) first; keeps the file it replaces beside it.
+    """
+    from pipelines.core.faults import WarehouseCorrupt
+    from pipelines.core.publish import backup_path, restore_backup
+    from pipelines.core.warehouse import exclusive_lock, lock_path_for
+
+    def waiting(message: str) -> None:
+        print(f"impact restore: {message}", file=sys.stderr)
+
+    try:
+        with exclusive_lock(lock_path_for(warehouse), report=waiting):
+            replaced = restore_backup(warehouse)
+    except (FileNotFoundError, WarehouseCorrupt) as exc:
+        print(f"impact restore: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"impact restore: could not restore {warehouse}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    kept = f"; the file it replaced is kept as {replaced}" if replaced.exists() else ""
+    print(f"Restored {warehouse} from {backup_path(warehouse)}{kept}.")
     return EXIT_OK
 
 

@@ -7,6 +7,8 @@ sensor and the resources.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from assets.ingestion import definitions as ingestion
@@ -20,8 +22,12 @@ from pipelines.sensors import inbox_sensor
 from quality import definitions as quality
 
 
-def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
-    """All definitions, with the warehouse resource given (the CLI) or from the environment."""
+def build_definitions(
+    warehouse: WarehouseResource | None = None,
+    loggers: Mapping[str, dg.LoggerDefinition] | None = None,
+) -> dg.Definitions:
+    """All definitions, with the run's resource (``as_of``, ``lang``) and console given (the CLI)
+    or the defaults. Where runs read and write always comes from the IMPACT_* environment."""
     return dg.Definitions.merge(
         reference.defs,
         ingestion.defs,
@@ -34,6 +40,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             sensors=[inbox_sensor],
             resources={"warehouse": warehouse or WarehouseResource()},
             executor=dg.in_process_executor,
+            loggers=loggers,
         ),
     )
 

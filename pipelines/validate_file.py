@@ -25,6 +25,7 @@ from assets.ingestion.readers import RawTable, UnreadableFile, read_table
 from assets.ingestion.validation import MissingColumns, References, validate
 from pipelines.core.config import load_settings, today_in_copenhagen
 from pipelines.core.contract import DATASETS, Dataset
+from pipelines.core.publish import corrupt_warehouse_message, warehouse_problem
 from pipelines.core.warehouse import connect_reader, fetch_all, fetch_pl
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -71,13 +72,29 @@ def _warehouse_context(con: duckdb.DuckDBPyConnection, dataset: Dataset, context
     return notes
 
 
+class WarehouseUnreadable(Exception):
+    """The warehouse to read references from is damaged: the message says which file and what to do."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _references(dataset: Dataset, warehouse: Path, context: Context) -> tuple[References, list[str]]:
+    problem = warehouse_problem(warehouse)
+    if problem:
+        raise WarehouseUnreadable(problem)
     try:
         if warehouse.exists():
             with connect_reader(warehouse) as con:
                 return load_references(con, dataset), _warehouse_context(con, dataset, context)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise WarehouseUnreadable(corrupt_warehouse_message(warehouse, _first_line(exc))) from exc
+        note = f"the warehouse {warehouse} is open for writing by another process"
     except duckdb.Error as exc:
-        note = f"the warehouse {warehouse} could not be read ({exc.__class__.__name__})"
+        raise WarehouseUnreadable(corrupt_warehouse_message(warehouse, _first_line(exc))) from exc
     else:
         note = f"no warehouse at {warehouse}"
     refs, ref_note = _offline_references(dataset, note)
@@ -130,9 +147,11 @@ def validate_file(path: Path, dataset_name: str, warehouse: str | None, limit: i
         return EXIT_USAGE
     dataset = DATASETS[dataset_name]
     context = Context(today=today_in_copenhagen())
-    refs, notes = _references(
-        dataset, Path(warehouse) if warehouse else load_settings().warehouse, context
-    )
+    try:
+        refs, notes = _references(dataset, load_settings(warehouse=warehouse).warehouse, context)
+    except WarehouseUnreadable as exc:
+        print(f"impact validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     data = path.read_bytes()
     try:
         table = read_table(path, data)

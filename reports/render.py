@@ -10,10 +10,12 @@ Entry points:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,7 @@ import jinja2
 
 from pipelines.core.config import Settings
 from pipelines.core.faults import fault_point
+from pipelines.core.publish import replace_durably
 from reports.data import ReportData, is_newest_reporting_date, load_report_data
 from reports.i18n import Formatter
 from reports.sections import build_context
@@ -45,6 +48,7 @@ class ReportResult:
     path: Path
     latest_path: Path | None
     size_bytes: int
+    sha256: str
     n_figures: int
     flagged_clusters: int
     seconds: float
@@ -80,8 +84,12 @@ def build_html(data: ReportData, lang: str = "da") -> tuple[str, int]:
     return html, len(book.figures)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory + os.replace."""
+def write_staged(path: Path, text: str) -> Path:
+    """Write ``text`` beside ``path`` under a temporary name, fsynced; return that file.
+
+    It becomes ``path`` by a rename (:func:`write_atomic`, or after the run's warehouse is
+    published: ``WarehouseResource.put_in_place``), so the report on disk is always whole.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -91,14 +99,28 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         fault_point(f"report:before_rename:{path.name}")
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
-def render_report_result(con: duckdb.DuckDBPyConnection, settings: Settings) -> ReportResult:
-    """Render the report for ``settings.as_of``, write it (and "latest" unless a backfill)."""
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, rename, fsync the folder."""
+    replace_durably(write_staged(path, text), path)
+
+
+PutInPlace = Callable[[Path, Path], None]
+
+
+def render_report_result(
+    con: duckdb.DuckDBPyConnection, settings: Settings, put_in_place: PutInPlace = replace_durably
+) -> ReportResult:
+    """Render the report for ``settings.as_of``, write it (and "latest" unless a backfill).
+
+    The files are written under temporary names and handed to ``put_in_place`` (written, final):
+    a run renames them only after its warehouse is published.
+    """
     started = time.perf_counter()
     data = load_report_data(
         con, settings.as_of, settings.thresholds.disclosure_min_firms, settings.thresholds
@@ -107,17 +129,25 @@ def render_report_result(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
     reports = Path(settings.reports)
     dated = reports / f"impact_report_{settings.as_of.isoformat()}.html"
     latest: Path | None = reports / "impact_report.html"
-    write_atomic(dated, html)
+    staged = [(write_staged(dated, html), dated)]
     if is_newest_reporting_date(con, settings.as_of):
-        write_atomic(latest, html)
+        staged.append((write_staged(latest, html), latest))
     else:
         latest = None
         log.info("%s is a backfill: impact_report.html stays the newest date's report", dated.name)
-    size = dated.stat().st_size
+    size = staged[0][0].stat().st_size
+    try:
+        for written, final in staged:
+            put_in_place(written, final)
+    except BaseException:
+        for written, _ in staged:
+            written.unlink(missing_ok=True)
+        raise
     if size > MAX_REPORT_BYTES:
         log.warning("board report is %d bytes, above the %d byte budget", size, MAX_REPORT_BYTES)
     flagged = len({f.cluster_id for f in data.flags if f.cluster_id != "ALL"})
-    return ReportResult(dated, latest, size, n_figures, flagged, time.perf_counter() - started)
+    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    return ReportResult(dated, latest, size, digest, n_figures, flagged, time.perf_counter() - started)
 
 
 def render_report(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:

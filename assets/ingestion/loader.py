@@ -3,13 +3,23 @@
 One file is one transaction: its raw rows, rejected rows, staging upserts and its record in
 ``meta.ingested_files`` commit together or not at all. Files are applied in lexical order of
 their names; a file whose (path, SHA-256) is already recorded is skipped without a new record, a
-file whose SHA-256 was already ingested under another path is recorded as ``duplicate``.
+file whose SHA-256 was already ingested under another path is recorded as ``duplicate``. Every
+record gets the next ``delivery_seq``: the order in which deliveries win (runs, then files).
+
+Only the content of a file can make it ``failed`` (input contract rule 10). A file that cannot be
+taken now (no permission, still being written) is an :class:`InboxFault`: recorded in
+``meta.inbox_faults``, not judged, taken again by the next run. A fault of the machine (disk
+full, an I/O error) is a :class:`MachineFault`: it stops the run, which then publishes nothing.
+After the new files, the dataset's rejections for late references are reconsidered
+(:mod:`assets.ingestion.reconsider`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +28,15 @@ import polars as pl
 
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
+from pipelines.core.config import inbox_settle_seconds
 from pipelines.core.contract import CLUSTER_SCOPES, DATASETS, INGESTION_ORDER, Dataset
-from pipelines.core.faults import fault_point
+from pipelines.core.faults import (
+    InboxFault,
+    as_machine_fault,
+    describe_os_error,
+    fault_point,
+    is_machine_error,
+)
 from pipelines.core.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
@@ -29,7 +46,7 @@ SCAN_BATCH_ROWS = 122_880  # DuckDB's row-group size
 @dataclass
 class FileOutcome:
     file_name: str
-    status: str  # ingested | duplicate | failed | skipped
+    status: str  # ingested | duplicate | failed | skipped | fault (not taken: meta.inbox_faults)
     rows_total: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
@@ -40,6 +57,11 @@ class FileOutcome:
 class DatasetOutcome:
     dataset: str
     files: list[FileOutcome] = field(default_factory=list)
+    rows_resolved: int = 0  # earlier rejections accepted now that their reference has arrived
+
+    @property
+    def faults(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "fault"]
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -112,11 +134,82 @@ def load_references(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> Referen
 def ingest_dataset(
     con: duckdb.DuckDBPyConnection, inbox: Path, dataset_name: str, run_id: str | None = None
 ) -> DatasetOutcome:
+    """Apply the dataset's new files, then reconsider its rejections for late references."""
+    from assets.ingestion.reconsider import reconsider
+
     dataset = DATASETS[dataset_name]
     outcome = DatasetOutcome(dataset_name)
+    delivered_before = last_delivery_seq(con)
     for path in inbox_files(inbox, dataset_name):
-        outcome.files.append(ingest_file(con, inbox, path, dataset, run_id))
+        try:
+            outcome.files.append(ingest_file(con, inbox, path, dataset, run_id))
+        except InboxFault as fault:
+            record_inbox_fault(con, dataset_name, fault, run_id)
+            outcome.files.append(FileOutcome(fault.file_name, "fault", error=str(fault)))
+    outcome.rows_resolved = reconsider(con, dataset, run_id, delivered_before)
     return outcome
+
+
+def last_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return int(fetch_all(con, "SELECT coalesce(max(delivery_seq), 0) FROM meta.ingested_files")[0][0])
+
+
+def record_inbox_fault(
+    con: duckdb.DuckDBPyConnection, dataset: str, fault: InboxFault, run_id: str | None
+) -> None:
+    con.execute(
+        """INSERT INTO meta.inbox_faults (file_name, dataset, fault, detail, run_id, seen_at)
+           VALUES ($name, $dataset, $fault, $detail, $run_id, $at)""",
+        {
+            "name": fault.file_name, "dataset": dataset, "fault": fault.fault,
+            "detail": fault.detail, "run_id": run_id, "at": _now(),
+        },
+    ).fetchall()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _settled_stamp(path: Path, file_name: str, stamp: dict[str, int]) -> None:
+    """Raise :class:`InboxFault` if the file is still being written.
+
+    A file changed less than ``inbox_settle_seconds`` ago is looked at again when that much time
+    has passed since its last change; a file whose size or times moved meanwhile is still being
+    written. (Files written under a hidden name and renamed into place are never seen half-written.)
+    """
+    settle = inbox_settle_seconds()
+    last_change = max(stamp["mtime"], stamp["ctime"]) / 1e9
+    wait = settle - (time.time() - last_change)
+    if wait <= 0:
+        return
+    time.sleep(wait)
+    if file_stamp(path) != stamp:
+        raise InboxFault(
+            file_name, "still_changing",
+            f"still being written (it changed within the last {settle:g} s); taken when it has settled",
+        )
+
+
+def _read_settled(path: Path, file_name: str, stamp: dict[str, int]) -> bytes:
+    """The file's bytes, once it has settled and if it did not change while being read."""
+    _settled_stamp(path, file_name, stamp)
+    try:
+        fault_point(f"ingest:read:{file_name}")
+        data = path.read_bytes()
+        after = file_stamp(path)
+    except PermissionError as exc:
+        raise InboxFault(
+            file_name, "permission_denied",
+            f"cannot be opened: {describe_os_error(exc)}; give the pipeline read access, the next run takes it",
+        ) from None
+    except FileNotFoundError:
+        raise InboxFault(file_name, "still_changing", "disappeared while being read") from None
+    except OSError as exc:
+        raise as_machine_fault(exc, f"reading {file_name} from the inbox") from exc
+    if after != stamp:
+        raise InboxFault(file_name, "still_changing", "changed while being read; taken when it has settled")
+    return data
 
 
 def ingest_file(
@@ -125,19 +218,21 @@ def ingest_file(
     file_name = path.relative_to(inbox).as_posix()
     try:
         stamp = file_stamp(path)
-        if fetch_all(
-            con,
-            """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
-               AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
-            {"name": file_name, **stamp},
-        ):
-            # Recorded under this path with this size, modification and change time: unchanged,
-            # not read. The change time is what catches a same-size file copied in with its old
-            # modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it.
-            return FileOutcome(file_name, "skipped")
-        data = path.read_bytes()
+    except FileNotFoundError:
+        return FileOutcome(file_name, "skipped")  # removed since the folder was listed
     except OSError as exc:
-        return FileOutcome(file_name, "skipped", error=f"cannot read {file_name}: {exc}")
+        raise as_machine_fault(exc, f"looking at {file_name} in the inbox") from exc
+    if fetch_all(
+        con,
+        """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
+           AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
+        {"name": file_name, **stamp},
+    ):
+        # Recorded under this path with this size, modification and change time: unchanged,
+        # not read. The change time is what catches a same-size file copied in with its old
+        # modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it.
+        return FileOutcome(file_name, "skipped")
+    data = _read_settled(path, file_name, stamp)
     sha = sha256_of(data)
     if fetch_all(
         con,
@@ -152,9 +247,8 @@ def ingest_file(
             {"name": file_name, "sha": sha, "mtime": stamp["mtime"], "ctime": stamp["ctime"]},
         ).fetchall()
         return FileOutcome(file_name, "skipped")
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     record = {
-        "sha": sha, "name": file_name, "dataset": dataset.name, "at": now,
+        "sha": sha, "name": file_name, "dataset": dataset.name, "at": _now(),
         "size": len(data), "run_id": run_id, "mtime": stamp["mtime"], "ctime": stamp["ctime"],
     }
     if fetch_all(
@@ -170,16 +264,18 @@ def ingest_file(
         validated = validate(table, dataset, load_references(con, dataset))
         del table  # the delivered text is in validated.raw now; free it before writing
     except UnreadableFile as exc:
+        # The content is at fault: the one verdict a file can get (input contract rules 5, 10).
         message = f"{file_name}: {exc}"
         _record(con, record | {"status": "failed", "format": None, "error": message})
         return FileOutcome(file_name, "failed", error=message)
     del data
     try:
         _apply(con, dataset, validated, record | {"format": file_format})
-    except duckdb.Error as exc:
-        message = f"{file_name}: could not be written to the warehouse: {exc}"
-        _record(con, record | {"status": "failed", "format": file_format, "error": message})
-        return FileOutcome(file_name, "failed", rows_total=validated.rows_total, error=message)
+    except Exception as exc:
+        # Never a verdict on the file: the warehouse could not take it (rule 10).
+        if is_machine_error(exc):
+            raise as_machine_fault(exc, f"writing {file_name} to the warehouse") from exc
+        raise
     return FileOutcome(
         file_name,
         "ingested",
@@ -193,9 +289,11 @@ def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int
     con.execute(
         """INSERT INTO meta.ingested_files
            (file_sha256, file_name, dataset, status, rows_total, rows_accepted, rows_rejected,
-            error, ingested_at, file_format, file_size_bytes, run_id, file_mtime_ns, file_ctime_ns)
+            error, ingested_at, file_format, file_size_bytes, run_id, file_mtime_ns, file_ctime_ns,
+            delivery_seq)
            VALUES ($sha, $name, $dataset, $status, $total, $accepted, $rejected,
-                   $error, $at, $format, $size, $run_id, $mtime, $ctime)""",
+                   $error, $at, $format, $size, $run_id, $mtime, $ctime,
+                   (SELECT coalesce(max(delivery_seq), 0) + 1 FROM meta.ingested_files))""",
         {
             "sha": r["sha"], "name": r["name"], "dataset": r["dataset"], "status": r["status"],
             "total": counts[0], "accepted": counts[1], "rejected": counts[2],
@@ -239,6 +337,7 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
         ).fetchall()
         con.execute(
             """INSERT INTO quality.rejected_rows
+               (file_sha256, file_name, dataset, row_number, reason, detail, raw)
                SELECT $sha, $name, $dataset, row_number, reason, detail, raw FROM _new_rejected""",
             {k: lineage[k] for k in ("dataset", "sha", "name")},
         ).fetchall()
@@ -254,11 +353,19 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
         _record(con, r | {"status": "ingested"}, (v.rows_total, v.accepted.height, v.rejected.height))
         fault_point(f"ingest:during:{r['name']}")
         con.execute("COMMIT").fetchall()
-        fault_point(f"ingest:after:{r['name']}")
     except BaseException:
-        con.execute("ROLLBACK").fetchall()
+        rollback_quietly(con)
         raise
     finally:
         for name in ("_new_raw", "_new_rejected", "_new_accepted"):
-            con.unregister(name)
+            with contextlib.suppress(Exception):
+                con.unregister(name)
+    fault_point(f"ingest:after:{r['name']}")
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; after an I/O error DuckDB may refuse even that, and the
+    error that matters is the one being raised."""
+    with contextlib.suppress(Exception):
+        con.execute("ROLLBACK").fetchall()
 

@@ -8,7 +8,6 @@ that build those tables; its fingerprint is theirs plus the report's own code an
 
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -29,6 +28,15 @@ REPORT_CODE = sorted(
 # The models whose tables the report reads, each once.
 REPORT_MODELS = tuple(dict.fromkeys(builder_of(t) for t in REPORT_TABLES))
 CODE_VERSION = hashlib.sha256(b"".join(p.read_bytes() for p in REPORT_CODE)).hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str | None:
+    """The file's SHA-256, or None if there is no such file: the report is kept only if the file
+    on disk is the one this warehouse's last build wrote (a rename that failed left another)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 @dg.asset(
@@ -65,13 +73,13 @@ def impact_report(
         )
         previous = stored(con, "report:impact_report")
         newest = is_newest_reporting_date(con, settings.as_of)
-    if previous and previous[0] == fp and dated.exists():
+    if previous and previous[0] == fp and _sha256(dated) == previous[1]:
         # Nothing the report shows has changed: keep the file; "latest" is this one unless a
         # later reporting date has been computed (a backfill).
         if newest and (not latest.exists() or latest.read_bytes() != dated.read_bytes()):
             tmp = latest.with_name(f".{latest.name}.copy.tmp")
             shutil.copyfile(dated, tmp)
-            os.replace(tmp, latest)
+            warehouse.put_in_place(tmp, latest)
         context.log.info(f"report inputs unchanged since {previous[2]}: kept {dated}")
         return dg.MaterializeResult(
             metadata={
@@ -86,8 +94,9 @@ def impact_report(
             data_version=dg.DataVersion(fp),
         )
     with warehouse.reader() as con:
-        result = render_report_result(con, settings)
-        store(con, "report:impact_report", fp)
+        # Renamed into place only after the run's warehouse is published (WarehouseResource).
+        result = render_report_result(con, settings, put_in_place=warehouse.put_in_place)
+        store(con, "report:impact_report", fp, result.sha256)
     if result.size_bytes > MAX_REPORT_BYTES:
         context.log.warning(f"report is {result.size_bytes} bytes, above the 8 MB budget")
     context.log.info(

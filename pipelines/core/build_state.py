@@ -21,6 +21,9 @@ import duckdb
 from pipelines.core.warehouse import fetch_all
 
 _TIME_COLUMNS = ("_loaded_at", "ingested_at")
+# Columns a later run updates in place (a late reference resolves rejected rows and moves them to
+# rows_accepted): part of the table's state beside its rows and load time.
+_UPDATED_IN_PLACE = {"meta.ingested_files": "sum(rows_accepted)"}
 
 
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
@@ -40,6 +43,8 @@ def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
         return (table, "missing")
     stamp = next((c for c in _TIME_COLUMNS if c in columns), None)
     select = f"count(*), max({stamp})" if stamp else "count(*), bit_xor(hash(t))"
+    if table in _UPDATED_IN_PLACE:
+        select += f", {_UPDATED_IN_PLACE[table]}"
     return (table, *fetch_all(con, f"SELECT {select} FROM {schema}.{name} AS t")[0])
 
 

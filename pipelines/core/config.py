@@ -1,7 +1,9 @@
 """One place for every setting of the impact model.
 
 Paths and the reporting date come from flags, then environment variables, then defaults (the
-output contract's order). Thresholds and rates that the indicators use live here too, so that a
+output contract's order). Where a run writes is the deployment's business: Dagster-launched runs
+take the paths and the atomic-run setting from the IMPACT_* variables of the process only (never
+from launchpad config); ``impact run`` sets those variables from its flags for its own process. Thresholds and rates that the indicators use live here too, so that a
 change of policy (a new EUR rate, another suppression threshold) is made in one place.
 """
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -99,6 +103,48 @@ def thresholds_from_env() -> Thresholds:
     )
 
 
+def inbox_settle_seconds() -> float:
+    """How long a delivered file must have been left unchanged before it is taken.
+
+    A file younger than this is looked at again after the rest of this time; if it changed
+    meanwhile it is still being written and is left for the next run (input contract rule 10).
+    The clusters' tools should write a file under a hidden name and rename it into place when it
+    is complete (README: the inbox), so that a half-written file is never seen at all.
+    """
+    return _float_env("IMPACT_INBOX_SETTLE_SECONDS", 2.0)
+
+
+PATH_VARIABLES = {"inbox": "IMPACT_INBOX", "warehouse": "IMPACT_WAREHOUSE", "reports": "IMPACT_REPORTS"}
+
+
+@contextmanager
+def deployment_paths(
+    inbox: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    reports: str | Path | None = None,
+) -> Iterator[None]:
+    """Set the IMPACT_* path variables of this process for a block (then restore them): how
+    ``impact run`` (and a test) tells an in-process run where to work, as a deployment would."""
+    given = {"inbox": inbox, "warehouse": warehouse, "reports": reports}
+    names = [PATH_VARIABLES[k] for k, v in given.items() if v is not None]
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({PATH_VARIABLES[k]: str(v) for k, v in given.items() if v is not None})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def atomic_runs_enabled() -> bool:
+    """Whether runs build on a shadow copy and publish it whole (``IMPACT_ATOMIC_RUNS``, default
+    on). An environment setting of the deployment, so that nobody can switch it off for one run."""
+    return (os.environ.get("IMPACT_ATOMIC_RUNS") or "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def load_settings(
     inbox: str | Path | None = None,
     warehouse: str | Path | None = None,
@@ -106,15 +152,19 @@ def load_settings(
     as_of: str | dt.date | None = None,
     lang: str | None = None,
 ) -> Settings:
-    """Resolve settings: explicit arguments (flags) win over IMPACT_* variables over defaults."""
+    """Resolve settings: explicit arguments (flags) win over IMPACT_* variables over defaults.
+
+    Paths are made absolute and the warehouse's symbolic links resolved, so that every process
+    (the CLI, the daemon's runs, the sensor) locks, copies and replaces the same file.
+    """
     env = os.environ
     lang_value = (lang or env.get("IMPACT_LANG") or "da").lower()
     if lang_value not in ("da", "en"):
         raise ValueError(f"language must be 'da' or 'en', got {lang_value!r}")
     return Settings(
-        inbox=Path(inbox or env.get("IMPACT_INBOX") or "data/inbox"),
-        warehouse=Path(warehouse or env.get("IMPACT_WAREHOUSE") or "data/warehouse.duckdb"),
-        reports=Path(reports or env.get("IMPACT_REPORTS") or "data/reports"),
+        inbox=Path(inbox or env.get("IMPACT_INBOX") or "data/inbox").absolute(),
+        warehouse=Path(warehouse or env.get("IMPACT_WAREHOUSE") or "data/warehouse.duckdb").resolve(),
+        reports=Path(reports or env.get("IMPACT_REPORTS") or "data/reports").absolute(),
         as_of=parse_as_of(as_of or env.get("IMPACT_AS_OF")),
         lang=lang_value,
         thresholds=thresholds_from_env(),

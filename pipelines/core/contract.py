@@ -76,6 +76,13 @@ class Column:
     # activity's or a grant's start, a fiscal or survey year): `impact validate` warns when it lies more than a
     # year after today (or, for a year, before 2000), since the row is accepted but cannot count.
     event: bool = False
+    # Names or identifies a firm (a CVR number is one by its kind): kept in the warehouse, never
+    # shown in the Dagster event log's previews.
+    identifying: bool = False
+
+    @property
+    def identifies_firm(self) -> bool:
+        return self.identifying or self.kind == "cvr"
 
     @property
     def not_null(self) -> bool:
@@ -242,7 +249,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("activity_id", "text", True),
                 Column("cvr", "cvr", True),
                 Column("participation_date", "date", True, event=True),
-                Column("firm_name", "text"),
+                Column("firm_name", "text", identifying=True),
             ),
             key=("activity_id", "cvr"),
             description="One row per firm per activity.",
@@ -295,9 +302,9 @@ DATASETS: dict[str, Dataset] = {
             (
                 Column("survey_year", "int", True, storage="INTEGER", event=True),
                 Column("cluster_id", "text", True),
-                Column("org_id", "text", True),
+                Column("org_id", "text", True, identifying=True),  # a CVR for firms
                 Column("org_type", "code", True, codes=ORG_TYPES),
-                Column("partner_id", "text", True),
+                Column("partner_id", "text", True, identifying=True),
                 Column("partner_type", "code", True, codes=ORG_TYPES),
             ),
             key=("survey_year", "cluster_id", "org_id", "partner_id"),
@@ -324,6 +331,13 @@ DATASETS: dict[str, Dataset] = {
         ),
     )
 }
+
+# Columns that name or identify a firm, in the contract's datasets and in the models built from
+# them (the network's nodes are the survey's org_id/partner_id): left out of event-log previews.
+IDENTIFYING_COLUMNS: frozenset[str] = frozenset(
+    {c.name for d in DATASETS.values() for c in d.columns if c.identifies_firm}
+    | {"node_a", "node_b", "node_id"}
+)
 
 # The order in which datasets are applied, so that references resolve within one run.
 INGESTION_ORDER: tuple[str, ...] = (

@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from pipelines.core.contract import LINEAGE_COLUMNS, Dataset
+from pipelines.core.contract import IDENTIFYING_COLUMNS, LINEAGE_COLUMNS, Dataset
 from pipelines.core.outputs import column_description
 from pipelines.core.warehouse import fetch_all
 
@@ -71,8 +71,24 @@ def table_preview(
     params: Mapping[str, Any] | None = None,
     limit: int = PREVIEW_ROWS,
 ) -> dg.TableMetadataValue:
-    """The first rows of ``table`` (optionally filtered by a bound ``where``) as a Dagster table."""
-    cursor = con.execute(f"SELECT * FROM {table} {where} LIMIT {int(limit)}", params or {})
+    """The first rows of ``table`` (optionally filtered by a bound ``where``) as a Dagster table.
+
+    Columns that name or identify a firm (``contract.IDENTIFYING_COLUMNS``) are left out: the
+    event log is read by more people than the warehouse, and keeps what it stores.
+    """
+    schema, name = table.split(".", 1)
+    present = [
+        r[0]
+        for r in fetch_all(
+            con,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s "
+            "AND table_name = $t ORDER BY ordinal_position",
+            {"s": schema, "t": name},
+        )
+    ]
+    shown = [c for c in present if c not in IDENTIFYING_COLUMNS]
+    select = ", ".join(f'"{c}"' for c in shown) if shown else "NULL AS no_columns_shown"
+    cursor = con.execute(f"SELECT {select} FROM {table} {where} LIMIT {int(limit)}", params or {})
     rows = cursor.fetchall()
     columns = [dg.TableColumn(d[0], _duckdb_type_family(str(d[1]))) for d in cursor.description]
     return dg.MetadataValue.table(

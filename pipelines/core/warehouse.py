@@ -11,10 +11,13 @@ fetched completely before the connection is used again, so the helpers here alwa
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import re
+import socket
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,28 +40,74 @@ class WarehouseLockTimeout(RuntimeError):
     """Another process held the warehouse longer than we were willing to wait."""
 
 
+LOCK_TIMEOUT_S = float(os.environ.get("IMPACT_LOCK_TIMEOUT_SECONDS") or 6 * 3600)
+LOCK_REPORT_EVERY_S = 60.0
+
+
+def _write_holder(fd: int) -> None:
+    """``filelock``'s ``on_acquired`` hook: write who holds the lock into the lock file.
+
+    One function object for the whole process: ``filelock`` keeps one lock per path
+    (``is_singleton``) and refuses a second instance with another hook.
+    """
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    text = f"pid={os.getpid()} host={socket.gethostname()} since={started}\n".encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, text, 0)
+
+
+def lock_holder(lock_path: Path) -> str:
+    """Who holds ``lock_path`` as its holder wrote it (``pid=.. host=.. since=..``), or ``""``."""
+    try:
+        return lock_path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
 @contextmanager
-def exclusive_lock(lock_path: Path, timeout_s: float = 6 * 3600) -> Iterator[None]:
+def exclusive_lock(
+    lock_path: Path,
+    timeout_s: float | None = None,
+    report: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold an exclusive, process-re-entrant lock on ``lock_path``; wait for it if taken.
 
     One lock object per path and process (``is_singleton``), shared by every thread
     (``thread_local=False``): a run's steps and checks nest their connections inside the run's
     own hold. The lock file stays on disk (``preserve_lock_file``) so that waiting processes and
-    the holder always agree on one inode.
+    the holder always agree on one inode; while held it names the holder's PID and host. A waiter
+    says every minute (``report``) whom it is waiting for.
     """
+    timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(
-        lock_path, thread_local=False, is_singleton=True, preserve_lock_file=True
+        lock_path, thread_local=False, is_singleton=True, preserve_lock_file=True,
+        on_acquired=_write_holder,
     )
-    try:
-        lock.acquire(timeout=timeout_s, poll_interval=0.2)
-    except filelock.Timeout:
-        raise WarehouseLockTimeout(
-            f"waited {timeout_s:.0f}s for {lock_path}; another run holds it"
-        ) from None
+    started = time.monotonic()
+    while True:
+        remaining = timeout_s - (time.monotonic() - started)
+        try:
+            lock.acquire(timeout=max(0.0, min(LOCK_REPORT_EVERY_S, remaining)), poll_interval=0.2)
+            break
+        except filelock.Timeout:
+            waited = time.monotonic() - started
+            holder = lock_holder(lock_path) or "a process that did not say who it is"
+            if waited >= timeout_s:
+                raise WarehouseLockTimeout(
+                    f"waited {waited:.0f}s for {lock_path}; held by {holder}"
+                ) from None
+            if report:
+                report(
+                    f"waiting for the warehouse lock {lock_path}, held by {holder} "
+                    f"({waited / 60:.0f} min so far)"
+                )
     try:
         yield
     finally:
+        if lock.lock_counter == 1:  # the outermost hold: the file no longer names a holder
+            with contextlib.suppress(OSError):
+                os.truncate(lock_path, 0)
         lock.release()
 
 

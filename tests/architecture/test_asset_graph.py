@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import ensure_schema, fetch_all
 from pipelines.definitions import defs
@@ -62,11 +63,12 @@ def test_model_data_versions_are_the_fingerprints_in_build_state(tmp_path: Path)
     staging = [dg.AssetSpec(["staging", d]) for d in ("grants", "activities", "participation",
                "innovation_outcomes", "firms", "accounts", "survey_demand", "survey_network")]
     reference = [dg.AssetSpec(["reference", t]) for t in ("clusters", "indicator_catalogue")]
-    result = dg.materialize(
-        [*staging, *reference, *model_assets],
-        resources={"warehouse": WarehouseResource(warehouse=str(path), as_of="2026-06-30")},
-        selection=[a.key for a in model_assets],
-    )
+    with deployment_paths(warehouse=path):
+        result = dg.materialize(
+            [*staging, *reference, *model_assets],
+            resources={"warehouse": WarehouseResource(as_of="2026-06-30")},
+            selection=[a.key for a in model_assets],
+        )
     assert result.success
     versions = {
         e.asset_key.to_user_string(): e.event_specific_data.materialization.tags["dagster/data_version"]

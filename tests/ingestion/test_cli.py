@@ -68,12 +68,12 @@ def test_a_failed_run_exits_1_naming_the_failing_step(inbox, tmp_path):
     done = _impact("run", "--inbox", str(inbox.root), "--warehouse", str(tmp_path / "w.duckdb"),
                    "--reports", str(blocker), "--as-of", "2026-06-30")
     assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("impact run: failed: ") and "nothing was published" in first, done.stderr
     assert "step reports__impact_report failed" in done.stderr
-    # The steps that finished are kept: the grants file is recorded as ingested.
-    import duckdb
-
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT status FROM meta.ingested_files").fetchall() == [("ingested",)]
+    assert "Traceback" not in done.stderr  # one line per failure, not Dagster's error records
+    # Exit 1 publishes nothing: the warehouse is as before the run (here: there is none yet).
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_console_script_runs_exit_handlers_and_flushes_before_leaving(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.ingestion.definitions import staging_assets
+from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
@@ -25,8 +26,9 @@ def test_materialize_ingestion_assets(inbox, warehouse, query):
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write("activities/a.csv", ACTIVITIES_CSV)
     inbox.write("participation/p.csv", f"activity_id,cvr,participation_date\nAC1,{CVR_A},2025-02-01\n")
-    resource = WarehouseResource(warehouse=str(warehouse), inbox=str(inbox.root), as_of="2026-06-30")
-    result = dg.materialize(staging_assets, resources={"warehouse": resource})
+    resource = WarehouseResource(as_of="2026-06-30")
+    with deployment_paths(inbox=inbox.root, warehouse=warehouse):
+        result = dg.materialize(staging_assets, resources={"warehouse": resource})
     assert result.success
     materialized = {
         m.asset_key.to_user_string(): m.metadata

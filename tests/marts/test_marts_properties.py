@@ -15,6 +15,7 @@ from marts_helpers import Stage
 from assets.models.definitions import defs
 from assets.models.definitions import model_assets as indicator_assets
 from pipelines.core.catalogue import catalogue
+from pipelines.core.config import deployment_paths
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import ensure_schema, fetch_all
@@ -167,11 +168,12 @@ def test_materialize_assets_into_a_temporary_warehouse(tmp_path: Path) -> None:
         dg.AssetSpec(["staging", d])
         for d in INGESTION_ORDER
     ]
-    result = dg.materialize(
-        [*staging, *indicator_assets],
-        resources={"warehouse": WarehouseResource(warehouse=str(path), as_of="2026-12-31")},
-        selection=[a.key for a in indicator_assets],
-    )
+    with deployment_paths(warehouse=path):
+        result = dg.materialize(
+            [*staging, *indicator_assets],
+            resources={"warehouse": WarehouseResource(as_of="2026-12-31")},
+            selection=[a.key for a in indicator_assets],
+        )
     assert result.success
     keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["marts", "indicators"]) in keys

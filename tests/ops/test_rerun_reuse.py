@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from pipelines.definitions import build_definitions
 from pipelines.jobs import NIGHTLY_JOB_NAME
@@ -13,10 +14,10 @@ from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 
 
 def _run(tmp_path):
-    resource = WarehouseResource(warehouse=str(tmp_path / "w.duckdb"), inbox=str(tmp_path / "inbox"),
-                                 reports=str(tmp_path / "reports"), as_of="2026-06-30")
+    resource = WarehouseResource(as_of="2026-06-30")
     job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB_NAME)
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    with deployment_paths(tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports"):
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     rebuilt = {
         m.asset_key.to_user_string(): m.metadata["rebuilt"].value
         for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import dagster as dg
 
 from assets.ingestion.loader import ingest_dataset
+from pipelines.core.config import deployment_paths
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer
@@ -31,27 +33,30 @@ def test_schedule_runs_the_nightly_job_at_0200_copenhagen_and_is_on_by_default()
     assert summer.astimezone(dt.UTC).hour == 0
 
 
-def _evaluate(resource: WarehouseResource, cursor: str | None):
-    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource}) as context:
+def _evaluate(inbox, warehouse, cursor: str | None):
+    with deployment_paths(inbox=inbox, warehouse=warehouse), dg.build_sensor_context(
+        cursor=cursor, resources={"warehouse": WarehouseResource()}
+    ) as context:
         result = inbox_sensor(context)
         return result, context.cursor
 
 
-def test_sensor_triggers_on_a_new_file_and_not_on_an_ingested_one(tmp_path):
+def test_sensor_triggers_on_a_new_file_once_settled_and_not_on_an_ingested_one(tmp_path):
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
-    resource = WarehouseResource(inbox=str(inbox), warehouse=str(warehouse))
     (inbox / "grants").mkdir(parents=True)
 
-    result, cursor = _evaluate(resource, None)
+    result, cursor = _evaluate(inbox, warehouse, None)
     assert isinstance(result, dg.SkipReason)
 
     (inbox / "grants" / "g.csv").write_text(GRANTS_CSV, encoding="utf-8")
-    result, cursor = _evaluate(resource, cursor)
+    result, cursor = _evaluate(inbox, warehouse, cursor)  # just written: may still be changing
+    assert isinstance(result, dg.SkipReason) and "still changing" in result.skip_message
+    result, cursor = _evaluate(inbox, warehouse, cursor)  # unchanged since the previous tick
     assert isinstance(result, dg.RunRequest)
     assert result.tags["impact/new_files"] == "1"
 
     # The same file seen again (cursor unchanged) does not trigger.
-    result, cursor = _evaluate(resource, cursor)
+    result, cursor = _evaluate(inbox, warehouse, cursor)
     assert isinstance(result, dg.SkipReason)
 
     # A sensor starting without a cursor (e.g. after a reset) does not trigger on a file the
@@ -59,22 +64,24 @@ def test_sensor_triggers_on_a_new_file_and_not_on_an_ingested_one(tmp_path):
     with connect_writer(warehouse) as con:
         for dataset in INGESTION_ORDER:
             ingest_dataset(con, inbox, dataset)
-    result, _ = _evaluate(resource, None)
+    result, c = _evaluate(inbox, warehouse, None)
+    result, _ = _evaluate(inbox, warehouse, c)
     assert isinstance(result, dg.SkipReason)
     assert json.loads(cursor)  # the cursor remembers the file
 
 
 def test_sensor_triggers_on_changed_content_under_the_same_name(tmp_path):
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
-    resource = WarehouseResource(inbox=str(inbox), warehouse=str(warehouse))
     (inbox / "grants").mkdir(parents=True)
     (inbox / "grants" / "g.csv").write_text(GRANTS_CSV, encoding="utf-8")
     with connect_writer(warehouse) as con:
         ingest_dataset(con, inbox, "grants")
-    result, cursor = _evaluate(resource, None)
+    result, cursor = _evaluate(inbox, warehouse, None)
+    result, cursor = _evaluate(inbox, warehouse, cursor)
     assert isinstance(result, dg.SkipReason)
     (inbox / "grants" / "g.csv").write_text(GRANTS_CSV + "GC9,clean,cluster,1,2025-01-01,2028-12-31,1,\n", encoding="utf-8")
-    result, _ = _evaluate(resource, cursor)
+    result, cursor = _evaluate(inbox, warehouse, cursor)
+    result, _ = _evaluate(inbox, warehouse, cursor)
     assert isinstance(result, dg.RunRequest)
 
 
@@ -88,10 +95,11 @@ def test_sensor_sees_a_same_size_copy_that_kept_the_old_modification_time(tmp_pa
     path = inbox / "grants" / "g.csv"
     path.write_text(GRANTS_CSV)
     warehouse = tmp_path / "none.duckdb"  # nothing recorded yet
-    new, cursor = find_new_files(inbox, warehouse, {})
+    later = time.time() + 3600  # every file has settled by then
+    new, cursor = find_new_files(inbox, warehouse, {}, now=later)
     assert new == ["grants/g.csv"]
-    assert find_new_files(inbox, warehouse, cursor)[0] == []  # unchanged: nothing new
+    assert find_new_files(inbox, warehouse, cursor, now=later)[0] == []  # unchanged: nothing new
     stat = path.stat()
     path.write_text(GRANTS_CSV.replace("398", "399"))  # same size, other content
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert find_new_files(inbox, warehouse, cursor)[0] == ["grants/g.csv"]
+    assert find_new_files(inbox, warehouse, cursor, now=later)[0] == ["grants/g.csv"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.core.config import deployment_paths
 from pipelines.core.contract import INGESTION_ORDER, UPSTREAM
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer, fetch_all
@@ -391,12 +392,13 @@ def run(
     files: Rows | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise the stand-ins and ``checks`` against a fresh warehouse in ``tmp_path``."""
-    resource = WarehouseResource(warehouse=str(tmp_path / "wh.duckdb"), as_of=AS_OF.isoformat())
-    return dg.materialize(
-        [*standin_assets(fx, files), *checks],
-        resources={"warehouse": resource},
-        raise_on_error=False,
-    )
+    resource = WarehouseResource(as_of=AS_OF.isoformat())
+    with deployment_paths(warehouse=tmp_path / "wh.duckdb"):
+        return dg.materialize(
+            [*standin_assets(fx, files), *checks],
+            resources={"warehouse": resource},
+            raise_on_error=False,
+        )
 
 
 def evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], Any]:

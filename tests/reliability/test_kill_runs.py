@@ -7,65 +7,18 @@ re-runs, and compares every published table with a clean run's (timestamps and r
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS_CSV
-
-ROOT = Path(__file__).resolve().parents[2]
-AS_OF = "2026-06-30"
-VOLATILE = {"ingested_at", "_loaded_at", "run_id", "file_mtime_ns", "file_ctime_ns"}
-TABLES = [
-    "meta.ingested_files", "quality.rejected_rows", "raw.rows", "staging.grants", "staging.activities",
-    "staging.participation", "marts.indicators", "marts.flags",
-]
+from tests.ingestion.conftest import CVR_A
+from tests.reliability.runs import impact_run
+from tests.reliability.runs import snapshot as _snapshot
+from tests.reliability.runs import write_inbox as _write_inbox
 
 
-def _write_inbox(inbox: Path) -> None:
-    files = {
-        "grants/g.csv": GRANTS_CSV,
-        "activities/a.csv": ACTIVITIES_CSV,
-        "participation/p1.csv": f"activity_id,cvr,participation_date\nAC1,{CVR_A},2025-02-01\nAC1,{CVR_B},2025-02-01\n",
-        "participation/p2.csv": f"activity_id,cvr,participation_date\nAI1,{CVR_C},2025-03-02\nAC1,123,2025-02-01\n",
-    }
-    for rel, text in files.items():
-        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
-        (inbox / rel).write_text(text, encoding="utf-8")
-
-
-def _run(inbox: Path, warehouse: Path, reports: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "IMPACT_TEST_KILL_AT")}
-    if kill_at:
-        env["IMPACT_TEST_KILL_AT"] = kill_at
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse),
-         "--reports", str(reports), "--as-of", AS_OF],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
-
-
-def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
-    if not warehouse.exists():
-        return {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        out = {}
-        for table in TABLES:
-            schema, name = table.split(".")
-            columns = [
-                r[0] for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                    "ORDER BY ordinal_position", [schema, name]
-                ).fetchall() if r[0] not in VOLATILE
-            ]
-            rows = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
-            out[table] = sorted(rows, key=repr)
-        return out
+def _run(inbox, warehouse, reports, kill_at=None):
+    return impact_run(inbox, warehouse, reports, kill_at=kill_at)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer
 from reports import render_report, render_report_result
@@ -204,10 +205,9 @@ def test_dagster_asset_materialises(warehouse: Path, tmp_path: Path) -> None:
         for name in ("indicators", "flags", "programme", "cluster_accounts", "data_quality", "top_activities")
     }
     assert impact_report in list(defs.assets or [])
-    resource = WarehouseResource(
-        warehouse=str(warehouse), reports=str(tmp_path / "dagster"), as_of=fx.AS_OF.isoformat()
-    )
-    result = dg.materialize([impact_report], resources={"warehouse": resource})
+    resource = WarehouseResource(as_of=fx.AS_OF.isoformat())
+    with deployment_paths(warehouse=warehouse, reports=tmp_path / "dagster"):
+        result = dg.materialize([impact_report], resources={"warehouse": resource})
     assert result.success
     (mat,) = result.asset_materializations_for_node("reports__impact_report")
     meta = mat.metadata
