@@ -28,6 +28,7 @@ INDICATORS: tuple[str, ...] = CATALOGUE.codes
 SHARE_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.bounded_0_1)
 COUNT_INDICATORS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.non_negative)
 SUMMED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(summed=True)
+INTERVAL_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(interval=True)
 STATUSES: tuple[str, ...] = ("on_track", "behind", "critical", "no_target")
 PERIOD_PATTERN = r"^(?:to_date|all|[0-9]{4})$"
 # The board decision's national SME targets, by the grant type whose grants carry them.
@@ -66,7 +67,8 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
     """Structure and national consistency of ``marts.indicators`` for ``as_of``.
 
     Codes and statuses known, one row per (cluster, indicator, period), shares in 0..1, counts not
-    negative, every granted cluster present, and the national ``ALL`` row of ``smes_collective`` /
+    negative, every granted cluster present, a confidence interval only where the catalogue gives
+    one and then around the value, and the national ``ALL`` row of ``smes_collective`` /
     ``smes_concepts`` equal to the sum over clusters (value, target and expected).
     """
     started = time.perf_counter()
@@ -77,7 +79,12 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
             SELECT *,
                    CASE WHEN indicator IN ({_in_list(SHARE_INDICATORS)}) THEN value END AS _share_value,
                    CASE WHEN indicator IN ({_in_list(COUNT_INDICATORS)}) THEN value END AS _count_value,
-                   (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target
+                   (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target,
+                   CASE
+                       WHEN ci_low IS NULL AND ci_high IS NULL THEN true
+                       WHEN indicator NOT IN ({_in_list(INTERVAL_INDICATORS)}) THEN false
+                       ELSE coalesce(ci_low <= value AND value <= ci_high, false)
+                   END AS _interval_around_value
             FROM marts.indicators WHERE as_of = ?
             """,
             [as_of],
@@ -111,6 +118,12 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
             "in_set",
             ("_null_value_has_no_target",),
             "null value has status no_target",
+            values=(True,),
+        ),
+        Rule(
+            "in_set",
+            ("_interval_around_value",),
+            "ci_low <= value <= ci_high, only for indicators with an interval",
             values=(True,),
         ),
     ]

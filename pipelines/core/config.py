@@ -38,6 +38,8 @@ class Thresholds:
     liquidity_critical_months: float = 1
     liquidity_behind_months: float = 3
     expected_turnover_effect: float = EXPECTED_TURNOVER_EFFECT
+    #: z of the 95 % confidence intervals of the matched effects and the pre-trend placebo
+    confidence_z: float = 1.96
     revenue_mismatch_tolerance: float = 0.01
     disclosure_min_firms: int = 5
     max_rejected_share: float = 0.05
