@@ -11,6 +11,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from pipelines.core.catalogue import catalogue
+
 LANGS = ("da", "en")
 
 # How an indicator's value is printed: count, percent, decimal (2 places), months.
@@ -453,7 +455,12 @@ class Formatter:
         return text.format(**values) if values else text
 
     def indicator(self, code: str) -> str:
-        return INDICATOR_LABELS[self.lang].get(code, code)
+        """The report's label of an indicator; the catalogue's label where the report has none."""
+        known = INDICATOR_LABELS[self.lang].get(code)
+        if known:
+            return known
+        cat = catalogue()
+        return cat[code].label[self.lang] if code in cat else code
 
     def status(self, code: str) -> str:
         return STATUS_LABELS[self.lang].get(code, code)
@@ -462,8 +469,10 @@ class Formatter:
         return SEVERITY_LABELS[self.lang].get(code, code)
 
     def dq(self, code: str) -> str | None:
-        """The plain-language text of a data-quality flag code, if known."""
-        return DQ_LABELS[self.lang].get(code)
+        """The plain-language text of a data-quality flag code (the catalogue's label where the
+        report has none), if known."""
+        flag = catalogue().data_quality_flags.get(code)
+        return DQ_LABELS[self.lang].get(code) or (flag.label[self.lang] if flag else None)
 
     def dataset(self, code: str) -> str:
         return DATASET_LABELS[self.lang].get(code, code)

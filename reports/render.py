@@ -32,7 +32,14 @@ from pipelines.core.config import (
 )
 from pipelines.core.faults import fault_point
 from reports import figures as F
-from reports.data import Flag, Indicator, ReportData, is_newest_reporting_date, load_report_data
+from reports.data import (
+    Flag,
+    Indicator,
+    ReportData,
+    is_newest_reporting_date,
+    load_report_data,
+    row_indicator,
+)
 from reports.i18n import INDICATOR_KIND, Formatter
 
 log = logging.getLogger(__name__)
@@ -100,7 +107,7 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
         if known:
             return f"{known} ({fmt.period(flag.period)})." if flag.period.isdigit() else f"{known}."
         return flag.message or flag.indicator
-    label = fmt.indicator(flag.indicator)
+    label = fmt.indicator(row_indicator(flag.indicator))
     period = fmt.period(flag.period)
     if flag.suppressed or (row is not None and row.suppressed):
         return fmt.t("flag_suppressed", label=label, period=period, n=data.min_firms)
