@@ -105,7 +105,8 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
         # message as detail), else the pipeline's message itself.
         known = fmt.dq(flag.indicator)
         if known:
-            return f"{known} ({fmt.period(flag.period)})." if flag.period.isdigit() else f"{known}."
+            dated = flag.period.isdigit() or flag.period == "all"  # a year, or all cohorts
+            return f"{known} ({fmt.period(flag.period)})." if dated else f"{known}."
         return flag.message or flag.indicator
     label = fmt.indicator(row_indicator(flag.indicator))
     period = fmt.period(flag.period)
