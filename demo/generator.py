@@ -24,10 +24,12 @@ The story the data tells
   many SMEs (35 % of am-hub's), while every cluster shares a few (4 %) with the others.
 - The programme is simulated to its end: activities, participations and concepts are dated through
   2028 and the register runs 2021..2028, so later ``as_of`` dates show the turnover cohorts mature.
-- Innovation participants get a planted turnover effect (:data:`PLANTED_TURNOVER_EFFECT`): a
-  matched difference-in-differences over t-1..t+2 should recover it; a naive comparison with all
-  non-participants overstates it, because participants come a little more often from
-  fast-growing sectors (see :mod:`demo.register`).
+- Innovation participants get planted effects on turnover, employment and gross profit
+  (:data:`PLANTED_TURNOVER_EFFECT`, :data:`PLANTED_EMPLOYMENT_EFFECT`,
+  :data:`PLANTED_GROSS_PROFIT_EFFECT`) and no pre-trend: a matched difference-in-differences over
+  t-1..t+2 should recover each, and the placebo over t-2..t-1 should find 0; a naive comparison
+  with all non-participants overstates the turnover effect, because participants come a little
+  more often from fast-growing sectors (see :mod:`demo.register`).
 - A few dozen deliberately bad rows (invalid CVR, unknown activity/grant/cluster, missing or
   unparseable values, out-of-range values, duplicate keys in a file, an outcome without a
   participation) give the quality appendix content; ``summary[dataset]["bad_rows"]`` counts the
@@ -77,6 +79,9 @@ from .surveys import demand_frame, network_frame
 #: participation is in year t, turnover from t on is multiplied by 1 + effect, so
 #: exp(mean[ln(T(t+2)/T(t-1)) - same for matched controls]) - 1 = 0.08 in expectation.
 PLANTED_TURNOVER_EFFECT = 0.08
+#: The same for employees (FTE) and gross profit; nothing is planted before t (no pre-trend).
+PLANTED_EMPLOYMENT_EFFECT = 0.05
+PLANTED_GROSS_PROFIT_EFFECT = 0.11
 FIRMS_PER_SCALE = 20_000
 DATASET_FOLDERS = INGESTION_ORDER  # one sub-folder per dataset of the input contract
 
@@ -148,7 +153,13 @@ def build_demo(scale: int = 1, seed: int = 2025) -> DemoData:
         _rng(seed, "participation"), clusters, activities, reg, n_unverified, scale
     )
     participation = _with_firm(participation, all_cvr_text, all_names)
-    plant_effect(reg, cohort, PLANTED_TURNOVER_EFFECT)
+    plant_effect(
+        reg,
+        cohort,
+        turnover=PLANTED_TURNOVER_EFFECT,
+        employment=PLANTED_EMPLOYMENT_EFFECT,
+        gross_profit=PLANTED_GROSS_PROFIT_EFFECT,
+    )
     firms = panel_frame(reg)
     outcomes = _with_firm(
         make_outcomes(_rng(seed, "outcomes"), clusters, participation, reg, scale),
@@ -523,6 +534,8 @@ def _write_outcomes(data: DemoData, out: Path, record: Recorder) -> None:
 
 __all__ = [
     "DATASET_FOLDERS",
+    "PLANTED_EMPLOYMENT_EFFECT",
+    "PLANTED_GROSS_PROFIT_EFFECT",
     "PLANTED_TURNOVER_EFFECT",
     "DemoData",
     "build_demo",

@@ -10,15 +10,21 @@ array operations, not a loop.
   120-240 employees but a turnover and balance sheet far above the EU SME ceilings). SMEs never
   reach 250 FTE, and their total assets stay below the EUR 43m ceiling (and are always reported
   when turnover passes EUR 50m), so an SME stays an SME in every year.
-- Employees are FTE with one decimal and drift a little from year to year.
+- Employees are FTE with one decimal (rounded when published) and drift a little from year to
+  year.
 - Latent turnover follows ``ln T(y+1) - ln T(y) = mu_nace2 + mu_region + delta_y + eps``: a
   sector trend, a small regional trend, a common year shock, and firm noise (sd 0.12). All
   trends are constant within a matching cell (first two NACE digits x employee band x region),
   so a matched comparison removes them, while a naive comparison does not: innovation
   participants are drawn a little more often from fast-growing sectors.
-- The planted effect: for a firm whose first innovation participation is in year t, latent
-  turnover from t on is multiplied by ``1 + effect`` (see :func:`plant_effect`), so
-  ``ln T(t+2) - ln T(t-1)`` rises by exactly ``ln(1 + effect)``.
+- Gross profit is latent turnover times a gross margin: a firm's own level (15-50 %) with a
+  small yearly wobble (sd 5 % in logs), so gross profit does not simply mirror turnover.
+- The planted effects (see :func:`plant_effect`): for a firm whose first innovation participation
+  is in year t, from t on latent turnover is multiplied by ``1 + turnover``, an SME's FTEs by
+  ``1 + employment`` and gross profit by ``1 + gross_profit``, so ``ln X(t+2) - ln X(t-1)`` rises
+  by exactly ``ln(1 + effect)`` for each outcome X (up to the rounding of FTEs to one decimal).
+  Nothing changes before t: the panel has no pre-trend, and the placebo (t-2 -> t-1) finds 0
+  in expectation.
 - Published turnover: class-B style non-disclosure leaves it empty for the whole panel (micro
   firms 55 %, small 30 %, medium 8 %); disclosing firms still miss a year now and then (2 %) and
   a few firm-years report 0 (0.3 %). Gross profit is always reported (also by non-disclosers);
@@ -49,6 +55,10 @@ FIRM_NOISE_SD = 0.12
 #: (EUR 43m ~ DKK 321m), so they pass the SME test in every year.
 SME_TURNOVER_CAP = 360e6
 SME_ASSETS_CAP = 300e6
+#: An SME never has more FTEs than this (the SME limit is 250).
+SME_MAX_FTE = 245.0
+#: Year-to-year wobble of a firm's gross margin (sd of its logarithm).
+GROSS_MARGIN_SD = 0.05
 
 
 @dataclass
@@ -63,9 +73,9 @@ class Register:
     disclosed: np.ndarray  # bool
     founded: np.ndarray  # first year with a register row
     trend: np.ndarray  # the firm's sector+region growth trend (per year)
-    employees: np.ndarray  # (n, 8) float
+    employees: np.ndarray  # (n, 8) float, FTE (rounded to one decimal when published)
     latent_turnover: np.ndarray  # (n, 8) float
-    gp_ratio: np.ndarray
+    gross_margin: np.ndarray  # (n, 8) gross profit / latent turnover
     asset_ratio: np.ndarray
     has_assets: np.ndarray
     turnover_missing: np.ndarray  # (n, 8) bool
@@ -100,11 +110,10 @@ def make_register(rng: np.random.Generator, cvrs: np.ndarray, names: pl.Series) 
     drift[:, 0] = 0.0
     employees = emp0[:, None] * np.exp(np.cumsum(drift, axis=1))
     sme = size != LARGE
-    employees = np.where(sme[:, None], np.minimum(employees, 245.0), employees)
+    employees = np.where(sme[:, None], np.minimum(employees, SME_MAX_FTE), employees)
     employees = np.where(
         (size == LARGE)[:, None] & ~huge[:, None], np.maximum(employees, 250.0), employees
     )
-    employees = np.round(employees, 1)
 
     nace_codes = list(vocab.NACE2_WEIGHTS)
     w = np.array(list(vocab.NACE2_WEIGHTS.values()))
@@ -137,7 +146,8 @@ def make_register(rng: np.random.Generator, cvrs: np.ndarray, names: pl.Series) 
         trend=trend,
         employees=employees,
         latent_turnover=latent,
-        gp_ratio=rng.uniform(0.15, 0.5, n),
+        gross_margin=rng.uniform(0.15, 0.5, n)[:, None]
+        * np.exp(rng.normal(0.0, GROSS_MARGIN_SD, (n, N_YEARS))),
         asset_ratio=np.where(huge, rng.uniform(0.9, 1.5, n), rng.uniform(0.3, 0.8, n)),
         has_assets=rng.random(n) < 0.9,
         turnover_missing=rng.random((n, N_YEARS)) < 0.02,
@@ -163,15 +173,26 @@ def innovation_weights(reg: Register) -> np.ndarray:
     return np.exp(8.0 * reg.trend) * np.where(reg.disclosed, 3.0, 1.0) * size_w
 
 
-def plant_effect(reg: Register, cohort_year: np.ndarray, effect: float) -> None:
-    """Multiply latent turnover from each firm's cohort year on by ``1 + effect`` (in place).
+def plant_effect(
+    reg: Register, cohort_year: np.ndarray, turnover: float, employment: float, gross_profit: float
+) -> None:
+    """Plant the effects of taking part from each firm's cohort year on (in place).
 
     ``cohort_year`` holds per firm the year of its first innovation participation, or 0 for none.
-    Turnover is never capped afterwards (a cap would eat part of the effect); SMEs whose turnover
-    grows past the EUR 50m ceiling stay SMEs through their balance sheet (see :func:`panel_frame`).
+    From that year on latent turnover is multiplied by ``1 + turnover``, gross profit by
+    ``1 + gross_profit`` (the margin absorbs the difference to the turnover effect) and an SME's
+    FTEs by ``1 + employment``. Turnover is never capped afterwards (a cap would eat part of the
+    effect); SMEs whose turnover grows past the EUR 50m ceiling stay SMEs through their balance
+    sheet (see :func:`panel_frame`). FTEs stay under :data:`SME_MAX_FTE`, so no SME stops being one
+    (large participants never enter a cohort and keep their workforce).
     """
     treated = (cohort_year > 0)[:, None] & (YEARS[None, :] >= cohort_year[:, None])
-    reg.latent_turnover *= np.where(treated, 1.0 + effect, 1.0)
+    reg.latent_turnover *= np.where(treated, 1.0 + turnover, 1.0)
+    reg.gross_margin *= np.where(treated, (1.0 + gross_profit) / (1.0 + turnover), 1.0)
+    sme_treated = treated & (reg.size_class != LARGE)[:, None]
+    reg.employees = np.where(
+        sme_treated, np.minimum(reg.employees * (1.0 + employment), SME_MAX_FTE), reg.employees
+    )
 
 
 def panel_frame(reg: Register) -> pl.DataFrame:
@@ -181,7 +202,7 @@ def panel_frame(reg: Register) -> pl.DataFrame:
     sme = (reg.size_class != LARGE)[:, None]
     turnover = np.where(reg.turnover_zero, 0.0, np.round(latent))
     show = reg.disclosed[:, None] & ~reg.turnover_missing
-    gross = np.round(latent * reg.gp_ratio[:, None])
+    gross = np.round(latent * reg.gross_margin)
     assets = latent * reg.asset_ratio[:, None]
     assets = np.round(np.where(sme, np.minimum(assets, SME_ASSETS_CAP), assets))
     # An SME whose turnover passes the turnover ceiling always reports its (small) balance sheet.
@@ -201,7 +222,7 @@ def panel_frame(reg: Register) -> pl.DataFrame:
         {
             "cvr": pl.Series(reg.cvr[firm]),
             "year": pl.Series(np.tile(YEARS, n)[keep]).cast(pl.Int64),
-            "employees": pl.Series(reg.employees.ravel()[keep]),
+            "employees": pl.Series(np.round(reg.employees, 1).ravel()[keep]),
             "turnover_dkk": col(turnover, show),
             "gross_profit_dkk": col(gross),
             "total_assets_dkk": col(assets, np.broadcast_to(has_assets[:, None], (n, N_YEARS))),

@@ -33,6 +33,7 @@ AT_MOST_AWARDED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(at_most_awar
 SUMMED_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(summed=True)
 # The SME counts held against the grants' targets: present in every run with grants.
 TARGET_COUNTS: tuple[str, ...] = tuple(i.code for i in CATALOGUE if i.grant_type)
+INTERVAL_INDICATORS: tuple[str, ...] = CATALOGUE.codes_where(interval=True)
 STATUSES: tuple[str, ...] = ("on_track", "behind", "critical", "no_target")
 PERIOD_PATTERN = r"^(?:to_date|all|[0-9]{4})$"
 # The board decision's national SME targets, by the grant type whose grants carry them.
@@ -156,7 +157,8 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
     SME counts, the private cash gap, payout at risk: the catalogue's ``summed``) equal to the sum
     over the clusters (value, target and expected), the relations between indicators that hold by
     definition (:data:`CONSISTENCY`), and the core themes the secretariat maintains naming known
-    theme codes and granted clusters.
+    theme codes and granted clusters; a confidence interval only where the catalogue gives one, and
+    then around the value.
     """
     started = time.perf_counter()
     report = SuiteReport(suite="marts.indicators.integrity")
@@ -169,7 +171,12 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
                        AS _non_negative_value,
                    CASE WHEN indicator IN ({_in_list(AT_MOST_AWARDED_INDICATORS)})
                         THEN value - coalesce(a.awarded_dkk, 0) END AS _above_awarded_dkk,
-                   (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target
+                   (value IS NOT NULL OR status = 'no_target') AS _null_value_has_no_target,
+                   CASE
+                       WHEN ci_low IS NULL AND ci_high IS NULL THEN true
+                       WHEN indicator NOT IN ({_in_list(INTERVAL_INDICATORS)}) THEN false
+                       ELSE coalesce(ci_low <= value AND value <= ci_high, false)
+                   END AS _interval_around_value
             FROM marts.indicators AS i
             LEFT JOIN ({AWARDED_SQL}) AS a USING (cluster_id)
             WHERE as_of = ?
@@ -211,6 +218,12 @@ def indicators_integrity(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Suit
             "in_set",
             ("_null_value_has_no_target",),
             "null value has status no_target",
+            values=(True,),
+        ),
+        Rule(
+            "in_set",
+            ("_interval_around_value",),
+            "ci_low <= value <= ci_high, only for indicators with an interval",
             values=(True,),
         ),
     ]

@@ -51,6 +51,14 @@ REPORT_TABLES: tuple[str, ...] = (
 SEVERITY_RANK = {"ERROR": 0, "WARN": 1}
 
 
+def row_indicator(code: str) -> str:
+    """The indicator whose row a flag of ``code`` is about: the code itself for a status flag, the
+    catalogue's ``indicator`` for a data-quality flag raised on an indicator row (``dq_pretrend``
+    -> ``turnover_pretrend``): such a flag is suppressed with that row."""
+    flag = catalogue().data_quality_flags.get(code)
+    return flag.indicator if flag is not None and flag.indicator else code
+
+
 @dataclass(frozen=True)
 class Cluster:
     """A granted cluster (``marts.clusters``)."""
@@ -326,7 +334,7 @@ def load_report_data(
         "WHERE as_of = ? ORDER BY cluster_id, indicator, period",
         [as_of],
     ):
-        row = indicators.get((c, i, p))
+        row = indicators.get((c, row_indicator(i), p))
         flags.append(Flag(c, i, p, str(sev).upper(), str(msg or ""), bool(row and row.suppressed)))
     flags.sort(key=lambda f: (f.rank, f.cluster_id, f.indicator, f.period))
 

@@ -10,7 +10,7 @@ from typing import Any
 from pipelines.core.catalogue import catalogue
 from reports import figures as F
 from reports import trend
-from reports.data import Flag, Indicator, ReportData
+from reports.data import Flag, Indicator, ReportData, row_indicator
 from reports.i18n import Formatter
 from reports.shortfalls import Shortfall, cluster_shortfalls, data_notes
 
@@ -55,9 +55,10 @@ def flag_sentence(flag: Flag, data: ReportData, fmt: Formatter) -> str:
         # A data note: a known code in plain language, else the pipeline's message itself.
         known = fmt.dq(flag.indicator)
         if known:
-            return f"{known} ({fmt.period(flag.period)})." if flag.period.isdigit() else f"{known}."
+            dated = flag.period.isdigit() or flag.period == "all"  # a year, or all cohorts
+            return f"{known} ({fmt.period(flag.period)})." if dated else f"{known}."
         return flag.message or flag.indicator
-    label = fmt.indicator(flag.indicator)
+    label = fmt.indicator(row_indicator(flag.indicator))
     period = fmt.period(flag.period)
     if flag.suppressed or (row is not None and row.suppressed):
         if row is not None and row.secondary:

@@ -78,10 +78,16 @@ class Indicator:
 
 @dataclass(frozen=True)
 class DataQualityFlag:
-    """A data-quality flag code of ``marts.flags`` (``dq_*``)."""
+    """A data-quality flag code of ``marts.flags`` (``dq_*``).
+
+    ``indicator``: the indicator whose row (same cluster and period) the flag is raised on, where
+    there is one (``dq_pretrend`` on a ``turnover_pretrend`` row); the report suppresses the flag
+    together with that row.
+    """
 
     code: str
     label: dict[str, str]
+    indicator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,10 @@ def parse_catalogue(data: dict) -> Catalogue:
         where = f"{CATALOGUE_TOML.name}: data_quality_flag {code or '?'}"
         if not code.startswith("dq_") or not _CODE.match(code):
             raise CatalogueError(f"{where}: a data-quality code starts with dq_")
-        flags[code] = DataQualityFlag(code, _labels(entry, "label", where))
+        about = entry.get("indicator")
+        if about is not None and about not in indicators:
+            raise CatalogueError(f"{where}: indicator {about!r} is not in the catalogue")
+        flags[code] = DataQualityFlag(code, _labels(entry, "label", where), about)
     return Catalogue(indicators, families, flags)
 
 

@@ -45,6 +45,8 @@ class Thresholds:
     free_liquidity_critical_months: float = 0
     free_liquidity_behind_months: float = 1
     expected_turnover_effect: float = EXPECTED_TURNOVER_EFFECT
+    #: z of the 95 % confidence intervals of the matched effects and the pre-trend placebo
+    confidence_z: float = 1.96
     revenue_mismatch_tolerance: float = 0.01
     disclosure_min_firms: int = 5
     max_rejected_share: float = 0.05

@@ -9,8 +9,16 @@ CREATE TABLE IF NOT EXISTS marts.indicators (
     expected   DOUBLE,
     n_firms    BIGINT,
     status     VARCHAR NOT NULL,
-    as_of      DATE NOT NULL
+    as_of      DATE NOT NULL,
+    ci_low     DOUBLE,
+    ci_high    DOUBLE
 );
+
+-- Migration (November 2026): the 95 % interval of a matched effect or the pre-trend placebo. A
+-- warehouse created before has the table without these columns; they are added at the end, and
+-- rows of earlier runs keep null.
+ALTER TABLE marts.indicators ADD COLUMN IF NOT EXISTS ci_low DOUBLE;
+ALTER TABLE marts.indicators ADD COLUMN IF NOT EXISTS ci_high DOUBLE;
 
 CREATE TABLE IF NOT EXISTS marts.flags (
     cluster_id VARCHAR NOT NULL,

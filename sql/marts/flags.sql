@@ -109,11 +109,33 @@ cohort_flags AS (
         || ' firms in turnover cohort ' || d.cohort_year
         || ' have no control firms (same industry, size band and region) and are left out of the turnover effect'
             AS message
-    FROM intermediate.turnover_did AS d
-    JOIN intermediate.turnover_cohort_clusters AS m USING (cvr)
+    FROM intermediate.effect_did AS d
+    JOIN intermediate.innovation_cohort_clusters AS m USING (cvr)
     JOIN names AS n ON n.cluster_id = m.cluster_id
+    WHERE d.effect = 'turnover_effect_2y'
     GROUP BY m.cluster_id, n.name, d.cohort_year
     HAVING count(*) FILTER (WHERE NOT d.matched) > 0
+),
+-- The pre-trend placebo's interval lies wholly above or below 0 (strictly): the participants were
+-- already growing differently from their controls the year before they took part.
+pretrend_flags AS (
+    SELECT
+        i.cluster_id,
+        'dq_pretrend' AS indicator,
+        i.period,
+        'WARN' AS severity,
+        coalesce(n.name, i.cluster_id) || ': in the year before taking part, the firms of '
+        || CASE WHEN i.period = 'all' THEN 'all cohorts' ELSE 'cohort ' || i.period END
+        || ' already grew ' || dk_pct(abs(i.value))
+        || CASE WHEN i.value >= 0 THEN ' more' ELSE ' less' END
+        || ' than their matched control firms (95 % interval ' || dk_pct(i.ci_low) || ' to '
+        || dk_pct(i.ci_high) || ', ' || i.n_firms || ' firms): the control group may not be '
+        || 'comparable, so the turnover effect may be biased' AS message
+    FROM marts.indicators AS i
+    LEFT JOIN names AS n USING (cluster_id)
+    WHERE i.as_of = CAST($as_of AS DATE)
+      AND i.indicator = 'turnover_pretrend'
+      AND (i.ci_low > 0 OR i.ci_high < 0)
 ),
 revenue_flags AS (
     SELECT
@@ -168,6 +190,7 @@ FROM (
     SELECT * FROM status_flags
     UNION ALL SELECT * FROM unverified_flags
     UNION ALL SELECT * FROM cohort_flags
+    UNION ALL SELECT * FROM pretrend_flags
     UNION ALL SELECT * FROM revenue_flags
     UNION ALL SELECT * FROM theme_flags
     UNION ALL SELECT * FROM grant_flags

@@ -2,7 +2,8 @@
 -- $as_of, with its status.
 --
 -- Before this file runs, the model stacks the indicators' own files (sql/marts/indicators/<code>.sql,
--- each one SELECT of cluster_id, period, value, target, expected, n_firms) into
+-- each one SELECT of cluster_id, period, value, target, expected, n_firms and, where the catalogue
+-- gives the indicator an interval, ci_low, ci_high) into
 -- intermediate.indicator_values, with the code in `indicator`. Here each row gets the status rule
 -- its catalogue entry names (thresholds bound as parameters). Then the rows of this as_of are
 -- replaced in marts.indicators; the asset runs the whole model in ONE transaction, so readers see
@@ -17,7 +18,8 @@
 --   free_liquidity  critical under 0 months (advances exceed cash), behind under 1, else on_track
 --   effect       on_track >= the expected effect (7 %), behind >= 0, else critical
 --   none         no_target
--- A row whose value is null has status no_target.
+-- A row whose value is null has status no_target. ci_low / ci_high are kept only for indicators
+-- whose catalogue entry has `interval = true` (null everywhere else).
 
 CREATE OR REPLACE TABLE intermediate.indicator_rows AS
 SELECT
@@ -66,13 +68,16 @@ SELECT
             END
         ELSE 'no_target'
     END                        AS status,
-    CAST($as_of AS DATE)       AS as_of
+    CAST($as_of AS DATE)       AS as_of,
+    CAST(CASE WHEN c.has_interval THEN v.ci_low END AS DOUBLE)  AS ci_low,
+    CAST(CASE WHEN c.has_interval THEN v.ci_high END AS DOUBLE) AS ci_high
 FROM intermediate.indicator_values AS v
 JOIN reference.indicator_catalogue AS c USING (indicator);
 
 DELETE FROM marts.indicators WHERE as_of = CAST($as_of AS DATE);
 
-INSERT INTO marts.indicators (cluster_id, indicator, period, value, target, expected, n_firms, status, as_of)
-SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, as_of
+INSERT INTO marts.indicators
+    (cluster_id, indicator, period, value, target, expected, n_firms, status, as_of, ci_low, ci_high)
+SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, as_of, ci_low, ci_high
 FROM intermediate.indicator_rows
 ORDER BY cluster_id, indicator, period;

@@ -4,6 +4,7 @@ every SQL file an entry; the SQL's status rules, the checks and the report read 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -46,6 +47,27 @@ def test_a_broken_entry_is_refused_with_a_clear_message(change: dict, message: s
         parse_catalogue({"families": {"f": {"title": "F"}}, "indicator": [entry]})
 
 
+def test_an_indicator_has_interval_columns_exactly_when_the_catalogue_gives_it_an_interval() -> None:
+    """marts/indicators.sql keeps ci_low / ci_high only for entries with ``interval = true``; an
+    entry with an interval whose SQL file did not select them would publish nulls unnoticed."""
+    for indicator in catalogue():
+        text = (SQL_DIR / f"{indicator.sql_file}.sql").read_text(encoding="utf-8")
+        selects = {"ci_low", "ci_high"} & set(re.findall(r"[a-z_]+", text))
+        assert selects == ({"ci_low", "ci_high"} if indicator.interval else set()), indicator.code
+
+
+def test_a_data_quality_flag_names_only_a_known_indicator_row() -> None:
+    base = {"families": {"f": {"title": "F"}}, "indicator": [{
+        "code": "x", "family": "f", "unit": "count", "scopes": ["ALL"], "period": "to_date",
+        "label": {"da": "x", "en": "x"}}]}
+    flag = {"code": "dq_x", "label": {"da": "x", "en": "x"}}
+    assert parse_catalogue(base | {"data_quality_flag": [flag | {"indicator": "x"}]}).data_quality_flags[
+        "dq_x"].indicator == "x"
+    with pytest.raises(CatalogueError, match="indicator 'y' is not in the catalogue"):
+        parse_catalogue(base | {"data_quality_flag": [flag | {"indicator": "y"}]})
+    assert catalogue().data_quality_flags["dq_pretrend"].indicator == "turnover_pretrend"
+
+
 def test_the_warehouse_holds_the_catalogue_the_sql_applies(tmp_path) -> None:
     with connect_writer(tmp_path / "w.duckdb") as con:
         rows = dict(fetch_all(con, "SELECT indicator, status_rule FROM reference.indicator_catalogue"))
@@ -53,8 +75,6 @@ def test_the_warehouse_holds_the_catalogue_the_sql_applies(tmp_path) -> None:
 
 
 def test_data_quality_codes_of_the_flags_sql_are_the_catalogues() -> None:
-    import re
-
     text = (SQL_DIR / "marts" / "flags.sql").read_text(encoding="utf-8")
     assert set(re.findall(r"'(dq_[a-z_]+)'", text)) == set(catalogue().data_quality_flags)
 

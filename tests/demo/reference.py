@@ -2,7 +2,8 @@
 
 They follow the output contract's definitions in a simplified form (the demo's SMEs are SMEs in
 every year, so the register row of the event year is enough), to check that the generated data
-tells the intended story: trajectories on track or behind, and a recoverable turnover effect.
+tells the intended story: trajectories on track or behind, recoverable effects on turnover,
+employment and gross profit, and no pre-trend.
 """
 
 from __future__ import annotations
@@ -96,8 +97,26 @@ def band(emp: pl.Expr) -> pl.Expr:
     return pl.when(emp < 10).then(0).when(emp < 50).then(1).when(emp < 250).then(2).otherwise(None)
 
 
-def turnover_effect(data, as_of_year: int = 2028) -> dict[str, float]:  # noqa: ANN001
-    """Matched DiD over t-1..t+2 (the output contract's estimator) and a naive comparison."""
+#: The outcome of each matched effect: the register column whose t-1 -> t+2 growth is compared.
+#: ``pretrend`` is the placebo: turnover t-2 -> t-1, for the firms and controls of the turnover effect.
+OUTCOMES = {
+    "turnover_effect_2y": "turnover_dkk",
+    "employment_effect_2y": "employees",
+    "gross_profit_effect_2y": "gross_profit_dkk",
+    "turnover_pretrend": "turnover_dkk",
+}
+Z = 1.96
+
+
+def matched_effect(data, effect: str, as_of_year: int = 2028) -> dict[str, float]:  # noqa: ANN001
+    """The output contract's matched DiD for ``effect`` (ALL, all cohorts), its 95 % interval and,
+    for comparison, a naive difference against all non-participants.
+
+    Polars on the generator's clean frames, written apart from the SQL: the cohort year is the
+    year of the firm's first innovation participation, SME judged on the row of that year only.
+    """
+    x = OUTCOMES[effect]
+    placebo = effect == "turnover_pretrend"
     firms = data.firms.with_columns(pl.col("cvr").cast(pl.String).str.zfill(8))
     part = data.participation.with_columns(
         pl.col("participation_date").dt.year().cast(pl.Int64).alias("py")
@@ -109,51 +128,57 @@ def turnover_effect(data, as_of_year: int = 2028) -> dict[str, float]:  # noqa: 
         .filter(pl.col("t") + 2 <= as_of_year)
     )
     first_any = part.group_by("cvr").agg(pl.col("py").min().alias("first_any"))
-    pre = firms.select(
-        "cvr",
-        (pl.col("year") + 1).alias("t"),
-        pl.col("turnover_dkk").alias("t_pre"),
+
+    def at(offset: int, *cols: pl.Expr) -> pl.DataFrame:  # register row of year t + offset
+        return firms.select("cvr", (pl.col("year") - offset).alias("t"), *cols)
+
+    pre = at(
+        -1,
+        pl.col(x).alias("x_pre"),
+        pl.col("turnover_dkk").alias("turnover_pre"),
         pl.col("nace_code").str.slice(0, 2).alias("nace2"),
         band(pl.col("employees")).alias("band"),
         "region",
     )
-    post = firms.select(
-        "cvr", (pl.col("year") - 2).alias("t"), pl.col("turnover_dkk").alias("t_post")
-    )
-    at_t = firms.select("cvr", pl.col("year").alias("t"), sme_expr().alias("sme"))
+    post = at(2, pl.col(x).alias("x_post"))
+    before = at(-2, pl.col("turnover_dkk").alias("turnover_t2"))
+    at_t = at(0, sme_expr().alias("sme"))
+    valid = (pl.col("x_pre") > 0) & (pl.col("x_post") > 0) & pl.col("band").is_not_null()
+    if placebo:
+        valid = valid & (pl.col("turnover_t2") > 0)
+        y = (pl.col("turnover_pre") / pl.col("turnover_t2")).log()
+    else:
+        y = (pl.col("x_post") / pl.col("x_pre")).log()
+    panel = pre.join(post, on=["cvr", "t"]).join(before, on=["cvr", "t"], how="left")
     treated = (
         cohort.join(at_t, on=["cvr", "t"])
         .filter(pl.col("sme"))
-        .join(pre, on=["cvr", "t"])
-        .join(post, on=["cvr", "t"])
-        .filter((pl.col("t_pre") > 0) & (pl.col("t_post") > 0) & pl.col("band").is_not_null())
-        .with_columns((pl.col("t_post") / pl.col("t_pre")).log().alias("g"))
+        .join(panel, on=["cvr", "t"])
+        .filter(valid)
+        .with_columns(y.alias("y"))
     )
     ctrl_pool = (
-        pre.join(post, on=["cvr", "t"])
-        .filter((pl.col("t_pre") > 0) & (pl.col("t_post") > 0) & pl.col("band").is_not_null())
+        panel.filter(valid)
         .join(first_any, on="cvr", how="left")
         .filter(pl.col("first_any").is_null() | (pl.col("first_any") > pl.col("t") + 2))
-        .with_columns((pl.col("t_post") / pl.col("t_pre")).log().alias("g"))
+        .with_columns(y.alias("y"))
     )
     cell = ["t", "nace2", "band", "region"]
-    ctrl_mean = ctrl_pool.group_by(cell).agg(
-        pl.col("g").mean().alias("g_ctrl"), pl.len().alias("n_ctrl")
-    )
-    matched = treated.join(ctrl_mean, on=cell, how="inner")
-    diff = (matched["g"] - matched["g_ctrl"]).mean()
+    ctrl_mean = ctrl_pool.group_by(cell).agg(pl.col("y").mean().alias("y_ctrl"))
+    d = treated.join(ctrl_mean, on=cell, how="inner").select(pl.col("y") - pl.col("y_ctrl"))
+    d = d.to_series()
+    n, m, sd = d.len(), float(d.mean()), float(d.std(ddof=1))
     naive = (
         treated.group_by("t")
-        .agg(pl.col("g").mean().alias("gt"))
-        .join(ctrl_pool.group_by("t").agg(pl.col("g").mean().alias("gc")), on="t")
+        .agg(pl.col("y").mean().alias("gt"))
+        .join(ctrl_pool.group_by("t").agg(pl.col("y").mean().alias("gc")), on="t")
     )
-    naive_diff = ((naive["gt"] - naive["gc"]) * 1.0).mean()
     return {
-        "effect": math.exp(diff) - 1,
-        "naive": math.exp(naive_diff) - 1,
-        "cohort_firms": treated.height,
-        "matched_firms": matched.height,
-        "median_growth": float((treated["t_post"] / treated["t_pre"]).median() - 1),
+        "effect": math.exp(m) - 1,
+        "ci_low": math.exp(m - Z * sd / math.sqrt(n)) - 1,
+        "ci_high": math.exp(m + Z * sd / math.sqrt(n)) - 1,
+        "matched_firms": n,
+        "naive": math.exp(float((naive["gt"] - naive["gc"]).mean())) - 1,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -13,13 +14,22 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import polars as pl
 import pytest
 from stdnum.dk import cvr as stdcvr
 
 from demo import vocab
-from demo.generator import DATASET_FOLDERS, PLANTED_TURNOVER_EFFECT, build_demo, write_demo_inbox
+from demo.generator import (
+    DATASET_FOLDERS,
+    PLANTED_EMPLOYMENT_EFFECT,
+    PLANTED_GROSS_PROFIT_EFFECT,
+    PLANTED_TURNOVER_EFFECT,
+    build_demo,
+    write_demo_inbox,
+)
+from demo.register import LARGE, SME_MAX_FTE, YEARS, firm_names, make_register, plant_effect
 from pipelines.core.config import BOARD_DECISION_CSV
 from tests.demo import reference
 
@@ -291,12 +301,49 @@ def test_the_guiding_headline_measures_vary_across_clusters_as_planted(data) -> 
     assert all(0 < v < 0.08 for c, v in multi.items() if c not in related)
 
 
-def test_planted_turnover_effect_is_recovered(data) -> None:  # noqa: ANN001
-    result = reference.turnover_effect(data, as_of_year=2028)
+@pytest.mark.parametrize(
+    ("effect", "planted"),
+    [
+        ("turnover_effect_2y", PLANTED_TURNOVER_EFFECT),
+        ("employment_effect_2y", PLANTED_EMPLOYMENT_EFFECT),
+        ("gross_profit_effect_2y", PLANTED_GROSS_PROFIT_EFFECT),
+        ("turnover_pretrend", 0.0),  # no pre-trend is planted
+    ],
+)
+def test_planted_effects_are_recovered_within_their_intervals(data, effect, planted) -> None:  # noqa: ANN001
+    result = reference.matched_effect(data, effect, as_of_year=2028)
     assert result["matched_firms"] >= 600
-    assert abs(result["effect"] - PLANTED_TURNOVER_EFFECT) < 0.03, result
-    # Participants come more often from fast-growing sectors: the naive comparison overstates.
+    assert result["ci_low"] <= planted <= result["ci_high"], result
+    assert abs(result["effect"] - planted) < 0.03, result
+
+
+def test_the_naive_comparison_overstates_the_turnover_effect(data) -> None:  # noqa: ANN001
+    # Participants come more often from fast-growing sectors: only matching removes that.
+    result = reference.matched_effect(data, "turnover_effect_2y", as_of_year=2028)
     assert result["naive"] > result["effect"]
+
+
+def test_effects_are_planted_from_the_cohort_year_on_and_never_before() -> None:
+    """plant_effect changes nothing before a firm's cohort year (no pre-trend) and multiplies
+    turnover, gross profit and an SME's FTEs by exactly 1 + effect from that year on."""
+    rng = np.random.default_rng(1)
+    cvrs = np.arange(10_000_000, 10_002_000, dtype=np.int64)
+    reg = make_register(rng, cvrs, firm_names(rng, len(cvrs)))
+    before = copy.deepcopy(reg)
+    cohort = np.where(np.arange(reg.n) % 3 == 0, 2023 + np.arange(reg.n) % 4, 0)
+    plant_effect(reg, cohort, turnover=0.08, employment=0.05, gross_profit=0.11)
+    treated = (cohort > 0)[:, None] & (YEARS[None, :] >= cohort[:, None])
+    sme = (reg.size_class != LARGE)[:, None]
+    gross, gross_before = reg.latent_turnover * reg.gross_margin, before.latent_turnover * before.gross_margin
+    np.testing.assert_array_equal(reg.latent_turnover[~treated], before.latent_turnover[~treated])
+    np.testing.assert_array_equal(reg.employees[~treated], before.employees[~treated])
+    np.testing.assert_allclose(gross[~treated], gross_before[~treated], rtol=1e-15)
+    np.testing.assert_allclose(reg.latent_turnover[treated] / before.latent_turnover[treated], 1.08)
+    np.testing.assert_allclose(gross[treated] / gross_before[treated], 1.11)
+    grown = treated & sme & (before.employees > 0) & (before.employees * 1.05 <= SME_MAX_FTE)
+    np.testing.assert_allclose(reg.employees[grown] / before.employees[grown], 1.05)
+    np.testing.assert_array_equal(reg.employees[treated & ~sme], before.employees[treated & ~sme])
+    assert reg.employees[reg.size_class != LARGE].max() <= SME_MAX_FTE
 
 
 def test_referential_integrity_of_clean_rows(data) -> None:  # noqa: ANN001

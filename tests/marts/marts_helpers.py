@@ -105,6 +105,7 @@ class Stage:
         assets: float | None = None,
         nace: str = "2899",
         region: str = "DK03",
+        gross_profit: float | None = None,
     ) -> None:
         self.insert(
             "firms",
@@ -112,7 +113,7 @@ class Stage:
             year=year,
             employees=employees,
             turnover_dkk=turnover,
-            gross_profit_dkk=None,
+            gross_profit_dkk=gross_profit,
             total_assets_dkk=assets,
             nace_code=nace,
             region=region,
@@ -191,13 +192,13 @@ class Results:
     """marts.indicators and marts.flags of one as_of, keyed for easy assertions."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
-        cols = ("value", "target", "expected", "n_firms", "status")
+        cols = ("value", "target", "expected", "n_firms", "status", "ci_low", "ci_high")
         self.rows: dict[tuple[str, str, str], dict[str, Any]] = {
             (c, i, p): dict(zip(cols, rest, strict=True))
             for c, i, p, *rest in fetch_all(
                 con,
-                "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status "
-                "FROM marts.indicators WHERE as_of = $a",
+                "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, "
+                "ci_low, ci_high FROM marts.indicators WHERE as_of = $a",
                 {"a": as_of},
             )
         }

@@ -66,6 +66,22 @@ def test_national_sum_mismatch(warehouse_path: Path) -> None:
     }
 
 
+def test_an_interval_only_where_the_catalogue_gives_one_and_around_the_value(warehouse_path: Path) -> None:
+    rule = "ci_low <= value <= ci_high, only for indicators with an interval"
+    fx = copy_fixture()
+    for row in fx["indicators"]:
+        row.update(ci_low=None, ci_high=None)
+    set_indicator(fx, "censec", "turnover_effect_2y", value=0.05, n_firms=30, ci_low=0.01, ci_high=0.09)
+    assert _failed(warehouse_path, fx, indicators_integrity) == set()
+    set_indicator(fx, "censec", "turnover_effect_2y", ci_low=0.06)  # above the value
+    assert _failed(warehouse_path, fx, indicators_integrity) == {rule}
+    set_indicator(fx, "censec", "turnover_effect_2y", ci_low=0.01, ci_high=None)  # half an interval
+    assert _failed(warehouse_path, fx, indicators_integrity) == {rule}
+    set_indicator(fx, "censec", "turnover_effect_2y", ci_high=0.09)
+    set_indicator(fx, "censec", "sme_share", ci_low=0.8, ci_high=0.95)  # sme_share has none
+    assert _failed(warehouse_path, fx, indicators_integrity) == {rule}
+
+
 def test_duplicate_indicator_row_and_unknown_code(warehouse_path: Path) -> None:
     fx = copy_fixture()
     fx["indicators"].append(dict(fx["indicators"][0]))

@@ -324,6 +324,41 @@ def test_a_free_liquidity_flag_is_a_sentence_in_the_reports_language(warehouse, 
     assert "Liquidity without advances in 2026 covers -0.4 months of operation." in html["en"]
 
 
+
+def test_a_pretrend_flag_is_suppressed_with_its_placebo_row(warehouse: Path, tmp_path: Path) -> None:
+    """dq_pretrend is raised on a turnover_pretrend row (catalogue: its ``indicator``). On a row of
+    fewer than 5 firms the flag is suppressed with it: its message (which quotes the placebo and
+    its interval) appears in no report; on a row of 900 firms the catalogue's sentence is shown and
+    the English report adds the message."""
+    small = "Censec: in the year before taking part, the firms of all cohorts already grew 87,7 % more"
+    large = "All clusters: in the year before taking part, the firms of all cohorts already grew 3,1 % more"
+    with connect_writer(warehouse) as con:
+        for cluster, value, n_firms, message in (("censec", 0.8765, 3, small), ("ALL", 0.031, 900, large)):
+            con.execute(
+                "INSERT INTO marts.indicators (cluster_id, indicator, period, value, target, expected, "
+                "n_firms, status, as_of, ci_low, ci_high) VALUES (?, 'turnover_pretrend', 'all', ?, NULL, "
+                "NULL, ?, 'no_target', ?, ?, ?)",
+                [cluster, value, n_firms, fx.AS_OF, value / 2, value * 2],
+            ).fetchall()
+            con.execute(
+                "INSERT INTO marts.flags (cluster_id, indicator, period, severity, message, as_of) "
+                "VALUES (?, 'dq_pretrend', 'all', 'WARN', ?, ?)",
+                [cluster, message, fx.AS_OF],
+            ).fetchall()
+        html = {
+            lang: render_report_result(con, settings_for(warehouse, tmp_path / lang, lang)).path.read_text(
+                encoding="utf-8"
+            )
+            for lang in ("da", "en")
+        }
+    for lang in ("da", "en"):
+        assert small not in html[lang] and "87,7" not in without_plotly(html[lang])
+    # no pipeline message in either report (the analysts have marts.flags): the sentence instead
+    assert large not in html["en"] and large not in html["da"]
+    assert "effektestimatet kan være skævt (alle kohorter)." in html["da"]  # the period is named
+    assert "Participants already grew differently from the control group" in html["en"]
+
+
 def test_every_section_is_on_the_page_and_in_the_contents(render: Render) -> None:
     from reports.i18n import Formatter
     from reports.sections import SECTIONS
