@@ -2,7 +2,7 @@
 
 Exit 0 means the run was published: its warehouse replaced the old one and its report was put in
 place. Any failure (a step, a fault of the machine, the publication itself) exits 1, and the
-first line on stderr says what went wrong and what the warehouse is left as.
+first line of its verdict on stderr (after the run's own warnings) says what went wrong and what the warehouse is left as.
 """
 
 from __future__ import annotations
