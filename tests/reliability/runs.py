@@ -22,6 +22,14 @@ TABLES = [
     "meta.ingested_files", "quality.rejected_rows", "raw.rows", "staging.grants", "staging.activities",
     "staging.participation", "marts.indicators", "marts.flags",
 ]
+
+
+def verdict(stderr: str) -> str:
+    """The first line of ``impact run``'s verdict: after the run's own warnings (e.g. a folder the
+    inbox lacks), the first line starting with "impact run:"."""
+    return next((line for line in stderr.splitlines() if line.startswith("impact run:")), "")
+
+
 FILES = {
     "grants/g.csv": GRANTS_CSV,
     "activities/a.csv": ACTIVITIES_CSV,

@@ -22,7 +22,7 @@ import pytest
 
 from pipelines.core.config import load_settings
 from pipelines.runner import run_pipeline
-from tests.reliability.runs import AS_OF, FILES, snapshot, write_inbox
+from tests.reliability.runs import AS_OF, FILES, snapshot, verdict, write_inbox
 
 NIGHT_ONE = ["grants/g.csv", "activities/a.csv", "participation/p1.csv"]
 NIGHT_TWO = ["participation/p2.csv"]
@@ -113,7 +113,7 @@ def test_a_fault_fails_loudly_decides_nothing_and_the_next_run_is_clean(
     before = site.state()
     exit_code, _, err = site.run(capsys, monkeypatch, fault_at=f"{point}={code}")
     assert exit_code == 1
-    first = err.splitlines()[0]
+    first = verdict(err)
     assert first.startswith("impact run: failed: ") and f"{words} ({code})" in first, err
     assert "nothing was published" in first and str(site.warehouse) in first
     assert site.state() == before  # not one byte of the warehouse, its backup or the reports
@@ -131,7 +131,7 @@ def test_a_report_that_cannot_be_put_in_place_fails_the_run_after_the_warehouse_
     report_before = _sha(site.reports / "impact_report.html")
     exit_code, _, err = site.run(capsys, monkeypatch, fault_at="publish:replace:impact_report*=EIO")
     assert exit_code == 1
-    first = err.splitlines()[0]
+    first = verdict(err)
     assert "was published, but" in first and "Input/output error (EIO)" in first, err
     assert snapshot(site.warehouse) == clean_night_two  # the warehouse is the new one
     assert _sha(site.reports / "impact_report.html") == report_before
@@ -156,7 +156,7 @@ def test_an_immutable_warehouse_file_gives_a_non_zero_exit_and_the_old_report(
         before = site.state()
         exit_code, out, err = site.run(capsys, monkeypatch)
         assert exit_code == 1 and "run complete" not in out
-        first = err.splitlines()[0]
+        first = verdict(err)
         assert "Operation not permitted (EPERM)" in first and "nothing was published" in first, err
         assert site.state() == before  # the report was not renamed either
     finally:
@@ -217,7 +217,7 @@ def test_a_really_full_file_system_fails_the_run_and_a_run_with_space_ends_clean
         before = site.state()
         exit_code, _, err = site.run(capsys, monkeypatch, IMPACT_MIN_FREE_MB="1")
         assert exit_code == 1
-        first = err.splitlines()[0]
+        first = verdict(err)
         assert "No space left on device" in first and "nothing was published" in first, err
         assert site.state() == before
         assert "failed" not in {status for _, status in site.verdicts()}
@@ -250,7 +250,7 @@ def test_too_little_free_space_for_the_copy_is_refused_before_it_is_made(
         before = site.state()
         exit_code, _, err = site.run(capsys, monkeypatch)
         assert exit_code == 1
-        first = err.splitlines()[0]
+        first = verdict(err)
         assert "not enough free space" in first and "MB needed" in first and "MB free" in first, err
         assert site.state() == before and site.leftovers() == []
     finally:
@@ -292,7 +292,7 @@ def test_a_run_on_a_damaged_warehouse_publishes_nothing_says_so_first_and_restor
     before = site.state()
     exit_code, _, err = site.run(capsys, monkeypatch)
     assert exit_code == 1
-    first = err.splitlines()[0]
+    first = verdict(err)
     assert first.startswith(f"impact run: failed: the warehouse {site.warehouse} is corrupted ("), err
     assert f"`impact restore --warehouse {site.warehouse}`" in first
     assert site.state() == before  # the damaged copy was refused: nothing published, backup kept
