@@ -184,15 +184,19 @@ def differences(
                 continue
             schema, name = table.split(".")
             columns = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'a' "
+                (column, data_type)
+                for column, data_type in con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'a' "
                     "AND schema_name = ? AND table_name = ? ORDER BY column_index",
                     [schema, name],
                 ).fetchall()
-                if r[0] not in VOLATILE
+                if column not in VOLATILE
             ]
-            cols = ", ".join(f'"{c}"' for c in columns)
+            # Doubles to 12 significant digits: DuckDB sums floats in parallel, so two runs on the
+            # same rows may differ in the last bit of a sum (0.8048022598870057 / ...056).
+            cols = ", ".join(
+                f"printf('%.12g', \"{c}\")" if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in columns
+            )
             where = " WHERE resolved_at IS NULL" if table == "quality.rejected_rows" else ""
             q = "SELECT {cols} FROM {db}.{table}{where}"
             only_a = con.execute(
