@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--as-of", default="2028-12-31")
     args = parser.parse_args()
     national = ensure_inbox(args.scale, args.seed)
-    m = {k: [] for k in ("floor", "cold", "rerun", "small", "peak", "rerun_peak", "small_peak",
+    m = {k: [] for k in ("floor", "cold", "rerun", "small", "cold_cpu", "rerun_cpu", "small_cpu", "peak", "rerun_peak", "small_peak",
                          "size", "size_small", "floor_size", "delivery")}
     report = None
     for i in range(args.repeat):
@@ -152,6 +152,9 @@ def main() -> None:
         m["cold"].append(cold.seconds)
         m["rerun"].append(rerun.seconds)
         m["small"].append(small.seconds)
+        m["cold_cpu"].append(cold.cpu_seconds)
+        m["rerun_cpu"].append(rerun.cpu_seconds)
+        m["small_cpu"].append(small.cpu_seconds)
         m["peak"].append(cold.peak_rss_mib)
         m["rerun_peak"].append(rerun.peak_rss_mib)
         m["small_peak"].append(small.peak_rss_mib)
@@ -159,9 +162,9 @@ def main() -> None:
         m["size_small"].append(mib(work / "warehouse.duckdb"))
         m["floor_size"].append(mib(work / "floor.duckdb"))
         m["delivery"].append(mib(delivered))
-        print(f"rep {i + 1}: floor {floor.seconds:.1f} s | cold {cold.seconds:.1f} s (peak "
-              f"{cold.peak_rss_mib:.0f} MiB) | re-run {rerun.seconds:.1f} s | small delivery "
-              f"{small.seconds:.1f} s (peak {small.peak_rss_mib:.0f} MiB) | warehouse {size:.0f} -> "
+        print(f"rep {i + 1}: floor {floor.seconds:.1f} s | cold {cold.seconds:.1f} s, {cold.cpu_seconds:.1f} s CPU (peak "
+              f"{cold.peak_rss_mib:.0f} MiB) | re-run {rerun.seconds:.1f} s, {rerun.cpu_seconds:.1f} s CPU | "
+              f"small delivery {small.seconds:.1f} s, {small.cpu_seconds:.1f} s CPU (peak {small.peak_rss_mib:.0f} MiB) | warehouse {size:.0f} -> "
               f"{m['size_small'][-1]:.1f} MiB, floor db {m['floor_size'][-1]:.0f} MiB", flush=True)
         report = work / "reports" / "impact_report.html"
     big = big_scale_peak(args.big_scale, args.seed, args.as_of) if args.big_scale else None
@@ -171,9 +174,12 @@ def main() -> None:
     rows = [
         ("floor (DuckDB loads the files)", f"{f:.1f} s", ""),
         ("cold `impact run` (empty warehouse)", f"{c:.1f} s = **{c / f:.1f} x floor**", "<= 4 x (then 3 x)"),
-        ("re-run, no new files", f"{med['rerun']:.1f} s = **{med['rerun'] / c:.0%} of cold**", "<= 20 %"),
+        ("cold run, CPU seconds (user + system)", f"{med['cold_cpu']:.1f} s", ""),
+        ("re-run, no new files", f"{med['rerun']:.1f} s = **{med['rerun'] / c:.0%} of cold** "
+         f"(CPU {med['rerun_cpu']:.1f} s = {med['rerun_cpu'] / med['cold_cpu']:.0%})", "<= 20 %"),
         (f"one new {SMALL_DELIVERY_ROWS}-row participation file after a cold run",
-         f"{med['small']:.1f} s = **{med['small'] / c:.0%} of cold**", "<= 20 %"),
+         f"{med['small']:.1f} s = **{med['small'] / c:.0%} of cold** "
+         f"(CPU {med['small_cpu']:.1f} s = {med['small_cpu'] / med['cold_cpu']:.0%})", "<= 20 %"),
         (f"peak memory, scale {args.scale} (cold; re-run; small delivery)",
          f"{med['peak']:,.0f}; {med['rerun_peak']:,.0f}; {med['small_peak']:,.0f} MiB", "< 2,048 MiB"),
     ]
