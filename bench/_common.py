@@ -20,6 +20,7 @@ class Measured:
     seconds: float
     peak_rss_mib: float
     stdout: str
+    cpu_seconds: float = float("nan")  # user + system: less moved than wall time on a shared machine
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> Measured:
@@ -36,7 +37,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Measured:
         raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(command)}")
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     peak = int(match.group(1)) / 1024 if match else float("nan")
-    return Measured(seconds, peak, done.stdout)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
+    return Measured(seconds, peak, done.stdout, cpu if match else float("nan"))
 
 
 def ensure_inbox(scale: int, seed: int) -> Path:

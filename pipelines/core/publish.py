@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from pipelines.core.faults import MachineFault, WarehouseCorrupt, describe_os_error, fault_point
 
@@ -118,6 +119,31 @@ def prepare_shadow(warehouse: Path) -> Path:
 
 
 def verify_integrity(database: Path) -> None:
+    """DuckDB's integrity reading: every block of the file checked against its checksum.
+    Raises :class:`WarehouseCorrupt`.
+
+    DuckDB keeps a checksum in the first 8 bytes of every 256 KiB block and checks it when it
+    reads the block. Reading every table through SQL (:func:`read_every_block`) took 3.1 s of
+    wall time (1.35 s CPU) for a national warehouse (224 MB) on a loaded 2-core machine; the same
+    checksums computed over the file's bytes (:func:`blocks_failing_checksum`) take 0.25 s. The
+    file is first opened with DuckDB (its headers and catalogue must load). Any block whose
+    checksum does not fit sends the file to DuckDB's own reading, which decides: it raises
+    DuckDB's own message for a damaged table block, and passes a damaged block no table uses (a
+    freed block keeps its old bytes until it is reused; they are never read). So the fast path
+    can only send a file on to the slow one: it publishes nothing the slow reading would refuse.
+    """
+    con = _open_read_only(database)
+    try:
+        _tables(con)
+    except duckdb.Error as exc:
+        raise WarehouseCorrupt(_first_line(exc)) from exc
+    finally:
+        con.close()
+    if blocks_failing_checksum(database):
+        read_every_block(database)
+
+
+def read_every_block(database: Path) -> None:
     """DuckDB's own integrity reading: open the file read-only and read every block of every
     table (DuckDB checks each block's checksum as it reads it). Raises :class:`WarehouseCorrupt`.
 
@@ -126,25 +152,62 @@ def verify_integrity(database: Path) -> None:
     on a loaded 2-core machine: 0.9-1.3 s for the demo warehouse (32 MB), 4.7-5.0 s for a
     national one (209 MB).
     """
+    con = _open_read_only(database)
     try:
-        con = duckdb.connect(str(database), read_only=True)
+        con.execute("SET enable_progress_bar = false").fetchall()  # seconds on a national warehouse
+        for schema, table in _tables(con):
+            con.execute(f'SELECT count(*), bit_xor(hash(t)) FROM "{schema}"."{table}" AS t').fetchall()
+    except duckdb.Error as exc:
+        raise WarehouseCorrupt(_first_line(exc)) from exc
+    finally:
+        con.close()
+
+
+def _open_read_only(database: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(database), read_only=True)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise
         raise WarehouseCorrupt(_first_line(exc)) from exc
     except duckdb.Error as exc:
         raise WarehouseCorrupt(_first_line(exc)) from exc
-    try:
-        con.execute("SET enable_progress_bar = false").fetchall()  # seconds on a national warehouse
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-        for schema, table in tables:
-            con.execute(f'SELECT count(*), bit_xor(hash(t)) FROM "{schema}"."{table}" AS t').fetchall()
-    except duckdb.Error as exc:
-        raise WarehouseCorrupt(_first_line(exc)) from exc
-    finally:
-        con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()
+
+
+FILE_HEADER_BYTES, BLOCK_BYTES = 3 * 4096, 262_144  # DuckDB's file header; its default block size
+_CHECKSUM_MULTIPLIER = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def blocks_failing_checksum(database: Path, chunk_blocks: int = 16) -> list[int]:
+    """The blocks of ``database`` whose stored checksum does not fit their bytes as DuckDB
+    computes it (``src/common/checksum.cpp``: 5381 xor, over the block's 8-byte words after the
+    checksum, of each word times 0xbf58476d1ce4e5b9), used or free; a part-block at the end of the
+    file does not fit either. Read in chunks of ``chunk_blocks`` blocks (4 MiB).
+    """
+    words = BLOCK_BYTES // 8
+    failing: list[int] = []
+    buffer = np.empty(chunk_blocks * words, dtype=np.uint64)
+    with open(database, "rb") as fh:
+        fh.seek(FILE_HEADER_BYTES)
+        first = 0
+        while got := fh.readinto(memoryview(buffer).cast("B")):
+            n = got // BLOCK_BYTES
+            blocks = buffer[: n * words].reshape(n, words)
+            stored = blocks[:, 0].copy()
+            blocks[:, 0] = 0
+            np.multiply(blocks, _CHECKSUM_MULTIPLIER, out=blocks)
+            computed = np.bitwise_xor.reduce(blocks, axis=1) ^ np.uint64(5381)
+            failing += (first + np.nonzero(stored != computed)[0]).tolist()
+            if got % BLOCK_BYTES:
+                failing.append(first + n)
+            first += n
+    return failing
 
 
 def corrupt_warehouse_message(warehouse: Path, detail: str) -> str:

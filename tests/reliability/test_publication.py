@@ -14,14 +14,16 @@ from pipelines.core.config import load_settings
 from pipelines.core.faults import WarehouseCorrupt
 from pipelines.core.publish import (
     backup_path,
+    blocks_failing_checksum,
     prepare_shadow,
     publish_shadow,
+    read_every_block,
     restore_backup,
     verify_integrity,
 )
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import lock_path_for
-from tests.reliability.runs import impact
+from tests.reliability.runs import AS_OF, impact, write_inbox
 
 BLOCK, HEADER = 262_144, 3 * 4096  # DuckDB's block size and its file header
 
@@ -79,6 +81,80 @@ def test_a_shadow_that_fails_the_integrity_reading_is_not_published(tmp_path):
         publish_shadow(shadow, warehouse)
     assert _generation(warehouse) == 2 and _generation(backup_path(warehouse)) == 1
     verify_integrity(warehouse)  # untouched and whole
+
+
+def _varied_warehouse(path: Path) -> None:
+    """Every kind of block a warehouse has: integers, doubles, dates, short and long (overflow)
+    strings, nulls, lists; rows deleted and updated; a dropped table (its blocks become free)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET enable_progress_bar = false").fetchall()
+        con.execute(
+            "CREATE TABLE t AS SELECT range AS n, range / 7 AS x, DATE '2020-01-01' + range::INT % 900 AS d, "
+            "CASE WHEN range % 5 = 0 THEN NULL ELSE md5(range::VARCHAR) END AS s, "
+            "repeat('long text ', 600) || range::VARCHAR AS big, [range, range + 1] AS l FROM range(120000)"
+        ).fetchall()
+        con.execute("CREATE TABLE gone AS SELECT range AS n, md5(range::VARCHAR) AS s FROM range(300000)").fetchall()
+        con.execute("CHECKPOINT").fetchall()
+        con.execute("DROP TABLE gone").fetchall()
+        con.execute("DELETE FROM t WHERE n % 3 = 0").fetchall()
+        con.execute("UPDATE t SET s = 'changed' WHERE n % 11 = 0").fetchall()
+        con.execute("CHECKPOINT").fetchall()
+        free = con.execute("SELECT free_blocks FROM pragma_database_size()").fetchall()[0][0]
+    assert free > 0  # the dropped table's blocks are in the file, unused
+
+
+def test_the_checksum_scan_computes_duckdbs_checksum_of_every_block(tmp_path):
+    """The fast integrity reading is only fast if it agrees with DuckDB: on an intact file not
+    one block may fail (else every publication falls back to the slow reading)."""
+    path = tmp_path / "w.duckdb"
+    _varied_warehouse(path)
+    blocks = (path.stat().st_size - HEADER) // BLOCK
+    assert blocks > 50
+    assert blocks_failing_checksum(path) == []
+    read_every_block(path)  # DuckDB agrees: the file is whole
+
+
+def test_the_checksum_scan_finds_the_damaged_block_and_duckdbs_reading_decides(tmp_path):
+    path = tmp_path / "w.duckdb"
+    _warehouse(path, 1)
+    with duckdb.connect(str(path), read_only=True) as con:
+        block = con.execute(
+            "SELECT max(block_id) FROM pragma_storage_info('raw.rows') WHERE block_id >= 0"
+        ).fetchall()[0][0]
+    _damage_a_data_block(path)
+    assert blocks_failing_checksum(path) == [block]
+    with pytest.raises(WarehouseCorrupt, match="Corrupt database file"):
+        verify_integrity(path)  # DuckDB's own message, from its own reading
+
+
+def test_a_damaged_free_block_is_found_and_does_not_stop_a_whole_warehouse(tmp_path):
+    """A block no table uses any more keeps its old bytes; damage there is seen by the scan, and
+    DuckDB's own reading (which never reads that block) decides that the file is whole."""
+    path = tmp_path / "w.duckdb"
+    _varied_warehouse(path)
+    with duckdb.connect(str(path), read_only=True) as con:
+        used = {b for (b,) in con.execute(
+            "SELECT block_id FROM pragma_storage_info('t') WHERE block_id >= 0 UNION "
+            "SELECT unnest(additional_block_ids) FROM pragma_storage_info('t') UNION "
+            "SELECT block_id FROM pragma_metadata_info()").fetchall()}
+    blocks = (path.stat().st_size - HEADER) // BLOCK
+    free = min(b for b in range(blocks) if b not in used)
+    with path.open("r+b") as fh:
+        fh.seek(HEADER + free * BLOCK + 1000)
+        fh.write(b"\xff" * 512)
+    assert blocks_failing_checksum(path) == [free]
+    verify_integrity(path)  # no error
+
+
+def test_a_warehouse_a_run_publishes_passes_the_checksum_scan_alone(tmp_path):
+    """The files the pipeline itself writes (every layer, the models, the checks' results)."""
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_inbox(inbox)
+    done = impact("run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--reports",
+                  str(tmp_path / "reports"), "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert blocks_failing_checksum(warehouse) == []
+    read_every_block(warehouse)
 
 
 def test_restore_brings_the_backup_back_and_keeps_the_replaced_file(tmp_path):
