@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipelines.core.config import PROJECT_ROOT, load_settings
+from pipelines.core.config import load_settings
 from pipelines.core.contract import DATASETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -190,10 +190,11 @@ def _restore(warehouse: Path) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    """``dagster dev`` with DAGSTER_HOME in the project's ignored data folder."""
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "data" / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DAGSTER_HOME=str(home.resolve()))
+    """``dagster dev`` on the deployment's instance (the one ``impact run`` records in)."""
+    from pipelines.instance import ensure_home
+
+    home = ensure_home(load_settings().warehouse)
+    env = dict(os.environ, DAGSTER_HOME=str(home))
     cmd = [
         sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
         "-h", args.host, "-p", str(args.port),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
 
 import dagster as dg
@@ -18,6 +17,8 @@ from pipelines.core.config import Settings, deployment_paths
 from pipelines.core.publish import warehouse_problem
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_reader, fetch_all
+from pipelines.instance import instance as deployment_instance
+from pipelines.instance import prune_old_runs
 from pipelines.jobs import NIGHTLY_JOB_NAME
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -52,11 +53,6 @@ def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     handler.addFilter(_WithoutFrameworkErrors())
     logger.addHandler(handler)
     return logger
-
-
-def _instance() -> dg.DagsterInstance:
-    """The UI's instance when DAGSTER_HOME is set (runs show in its history), else ephemeral."""
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
 def _error_text(error: object) -> str:
@@ -136,8 +132,11 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
         # The run's resource reads where to work from the IMPACT_* variables only (as a daemon's
         # run does): set to this run's paths for the run.
         paths = deployment_paths(settings.inbox, settings.warehouse, settings.reports)
-        with paths, _instance() as instance:
+        # The deployment's instance (pipelines/instance.py): the UI shows this run, its
+        # materialisations and its check results.
+        with paths, deployment_instance(settings.warehouse) as instance:
             result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+            prune_old_runs(instance)
     finally:
         gc.unfreeze()  # for in-process callers; the CLI leaves with os._exit (see cli.entry)
     if not result.success:
