@@ -97,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
 
+    backup = sub.add_parser(
+        "backup",
+        help="copy the warehouse (under its writer lock) and DAGSTER_HOME to a dated folder",
+    )
+    backup.add_argument("--out", required=True, help="folder that holds the backups")
+    backup.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    backup.add_argument("--keep", type=int, default=7, help="how many backups to keep (default 7)")
+
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
@@ -142,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command == "restore":
             return _restore(load_settings(warehouse=args.warehouse).warehouse)
+        if args.command == "backup":
+            from pipelines.backup import run_backup
+            from pipelines.instance import dagster_home
+
+            warehouse = load_settings(warehouse=args.warehouse).warehouse
+            return run_backup(warehouse, dagster_home(warehouse), Path(args.out), args.keep)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:
