@@ -13,6 +13,7 @@ import sys
 
 import dagster as dg
 
+from pipelines.alerts import failed_files_alert, run_failed_alert, send_alert
 from pipelines.core.config import Settings, deployment_paths
 from pipelines.core.publish import warehouse_problem
 from pipelines.core.resources import WarehouseResource
@@ -140,9 +141,15 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     finally:
         gc.unfreeze()  # for in-process callers; the CLI leaves with os._exit (see cli.entry)
     if not result.success:
-        for line in failure_lines(result):
+        lines = failure_lines(result)
+        for line in lines:
             print(line, file=sys.stderr)
+        message = lines[0].removeprefix("impact run: failed: ")
+        send_alert(run_failed_alert(NIGHTLY_JOB_NAME, result.run_id, message), settings.warehouse)
         return EXIT_FAILED
+    files_alert = failed_files_alert(settings.warehouse, result.run_id)
+    if files_alert:
+        send_alert(files_alert, settings.warehouse)
     print(summary(settings, result.run_id))
     print(checks_summary(result))
     return EXIT_OK
