@@ -13,6 +13,7 @@ import sys
 
 import dagster as dg
 
+from assets.models.run_history import RunChanges, run_changes
 from pipelines.alerts import failed_files_alert, run_failed_alert, send_alert
 from pipelines.core.config import Settings, deployment_paths
 from pipelines.core.publish import warehouse_problem
@@ -21,6 +22,7 @@ from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.instance import instance as deployment_instance
 from pipelines.instance import prune_old_runs
 from pipelines.jobs import NIGHTLY_JOB_NAME
+from quality.definitions import is_cluster_status_check
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -150,60 +152,112 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     files_alert = failed_files_alert(settings.warehouse, result.run_id)
     if files_alert:
         send_alert(files_alert, settings.warehouse)
-    print(summary(settings, result.run_id))
-    print(checks_summary(result))
+    print(summary(settings, result))
     return EXIT_OK
 
 
-def checks_summary(result: dg.ExecuteInProcessResult) -> str:
-    """One line on the data checks: how many passed, warned and failed, and which did not pass."""
-    evaluations = result.get_asset_check_evaluations()
-    errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    warnings = [e for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.ERROR]
-    passed = len(evaluations) - len(errors) - len(warnings)
-    lines = [f"  data checks: {passed} passed, {len(warnings)} warned, {len(errors)} failed"]
-    for label, group in (("ERROR", errors), ("WARN", warnings)):
-        if group:
-            names = sorted({f"{e.asset_key.to_user_string()}:{e.check_name}" for e in group})
-            lines.append(f"    {label}: {', '.join(names)}")
-    return "\n".join(lines)
+def checks_line(result: dg.ExecuteInProcessResult, counts: dict[str, int] | None) -> str:
+    """Pipeline health apart from the clusters' performance, in one line:
+    ``pipeline: all checks passed · clusters: 1 critical, 4 behind``.
+
+    Pipeline: every check except the cluster status checks (a failure there means something is
+    broken). Clusters: the run's verdicts (marts.run_history, by reports/shortfalls.py: data notes
+    never count)."""
+    health = [e for e in result.get_asset_check_evaluations() if not is_cluster_status_check(e.check_name)]
+    failed = sorted(
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in health
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    )
+    warned = sorted(
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in health
+        if not e.passed and e.severity != dg.AssetCheckSeverity.ERROR
+    )
+    if failed:
+        pipeline = f"pipeline: {len(failed)} check(s) FAILED ({', '.join(failed)})"
+    else:
+        pipeline = f"pipeline: all {len(health)} checks passed"
+    if warned:
+        pipeline += f", {len(warned)} warned ({', '.join(warned)})"
+    if counts is None:
+        return f"  {pipeline}"
+    short = [f"{counts[v]} {v}" for v in ("critical", "behind") if counts.get(v)]
+    clusters = ", ".join(short) if short else "none behind or critical"
+    return f"  {pipeline} · clusters: {clusters}"
 
 
-def summary(settings: Settings, run_id: str) -> str:
+MAX_FILES_LISTED = 40
+
+
+def _file_lines(files: list[tuple]) -> list[str]:
+    """One line per file of the run: rows accepted and rejected, or why it failed."""
+    lines = []
+    for name, status, accepted, rejected, error in files[:MAX_FILES_LISTED]:
+        if status == "failed":
+            lines.append(f"    {name}: FAILED: {error or 'no reason recorded'}")
+        elif status == "duplicate":
+            lines.append(f"    {name}: duplicate of a file already ingested, nothing added")
+        else:
+            lines.append(f"    {name}: {accepted} rows accepted, {rejected} rejected")
+    if len(files) > MAX_FILES_LISTED:
+        lines.append(f"    ... and {len(files) - MAX_FILES_LISTED} more (meta.ingested_files)")
+    return lines
+
+
+def _status(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def change_lines(changes: RunChanges | None) -> list[str]:
+    """What changed against the state before the run: cluster statuses, flags added/removed."""
+    if changes is None or changes.as_of is None:
+        return []
+    if changes.before is None:
+        return ["  changes: the first recorded run for this warehouse, nothing to compare with"]
+    run_id, as_of, at = changes.before
+    same = "the previous run of this reporting date" if as_of == changes.as_of else f"as of {as_of}"
+    lines = [f"  changes since {same} (run {run_id[:8]}, {at:%Y-%m-%d %H:%M} UTC):"]
+    if not (changes.clusters or changes.flags_added or changes.flags_removed):
+        return lines + ["    no cluster changed status; no flag added or removed"]
+    for cluster, before, now in changes.clusters:
+        lines.append(f"    {cluster}: {_status(before)} -> {_status(now)}")
+    for label, flags in (("flag added", changes.flags_added), ("flag removed", changes.flags_removed)):
+        for cluster, indicator, period, severity, message in flags[:MAX_FILES_LISTED]:
+            lines.append(f"    {label}: {cluster} {indicator} {period} ({severity}): {message}")
+        if len(flags) > MAX_FILES_LISTED:
+            lines.append(f"    ... and {len(flags) - MAX_FILES_LISTED} more {label.split()[1]} flags")
+    return lines
+
+
+def summary(settings: Settings, result: dg.ExecuteInProcessResult | str) -> str:
+    """The run's summary: its files, the rejected rows, health and cluster counts, what changed."""
+    run_id = result if isinstance(result, str) else result.run_id
     with connect_reader(settings.warehouse) as con:
-        by_status = dict(
-            fetch_all(
-                con,
-                "SELECT status, count(*) FROM meta.ingested_files WHERE run_id = $run GROUP BY status",
-                {"run": run_id},
-            )
-        )
-        (rejected,) = fetch_all(
+        files = fetch_all(
             con,
-            "SELECT coalesce(sum(rows_rejected), 0) FROM meta.ingested_files WHERE run_id = $run",
+            """SELECT file_name, status, rows_accepted, rows_rejected, error FROM meta.ingested_files
+               WHERE run_id = $run ORDER BY status <> 'failed', file_name""",
             {"run": run_id},
-        )[0]
-        flagged = fetch_all(
-            con,
-            """SELECT cluster_id, max(CASE severity WHEN 'ERROR' THEN 2 ELSE 1 END) AS level
-               FROM marts.flags WHERE as_of = $as_of AND cluster_id <> 'ALL'
-               GROUP BY cluster_id ORDER BY level DESC, cluster_id""",
-            {"as_of": settings.as_of},
         )
+        has_history = bool(fetch_all(
+            con,
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = 'run_history'",
+        ))
+        changes = run_changes(con, run_id) if has_history else None
+    by_status = {s: sum(1 for f in files if f[1] == s) for s in ("ingested", "duplicate", "failed")}
+    rejected = sum(int(f[3] or 0) for f in files)
     report = settings.reports / f"impact_report_{settings.as_of.isoformat()}.html"
     lines = [
         f"Impact model run complete (as of {settings.as_of.isoformat()}).",
-        f"  files ingested: {by_status.get('ingested', 0)}, duplicate: {by_status.get('duplicate', 0)}, "
-        f"failed: {by_status.get('failed', 0)}",
-        f"  rows rejected: {int(rejected)}",
-        "  clusters flagged: "
-        + (
-            ", ".join(f"{c} ({'ERROR' if level == 2 else 'WARN'})" for c, level in flagged)
-            if flagged
-            else "none"
-        ),
-        f"  warehouse: {settings.warehouse}",
+        f"  files ingested: {by_status['ingested']}, duplicate: {by_status['duplicate']}, "
+        f"failed: {by_status['failed']}",
+        *_file_lines(files),
+        f"  rows rejected: {rejected}",
     ]
+    if not isinstance(result, str):
+        counts = changes.counts() if changes and changes.verdicts else None
+        lines.append(checks_line(result, counts))
+    lines += change_lines(changes)
+    lines.append(f"  warehouse: {settings.warehouse}")
     if report.exists():
         lines.append(f"  report: {report}")
     return "\n".join(lines)
