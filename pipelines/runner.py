@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
+import time
+from typing import TextIO
 
 import dagster as dg
 
@@ -45,17 +48,65 @@ class _WithoutFrameworkErrors(logging.Filter):
         return getattr(record, "dagster_event", None) is None and not skipped
 
 
-@dg.logger(
-    config_schema={"log_level": dg.Field(str, default_value="WARNING")},
-    description="impact run's console: warnings and step messages on stderr, no tracebacks.",
-)
-def cli_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.Logger("impact", level=init_context.logger_config["log_level"])
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
-    handler.addFilter(_WithoutFrameworkErrors())
-    logger.addHandler(handler)
-    return logger
+class Progress(logging.Handler):
+    """A progress line per stage on the terminal: the stage, the step now running, how many steps
+    have started and the time so far. The line of a stage is rewritten in place; a new stage
+    starts a new line. Fed by Dagster's STEP_START events through the console logger."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+        self.stage: str | None = None
+        self.steps = 0
+        self.started = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_event", None)
+        if event is None or getattr(event, "event_type_value", None) != "STEP_START":
+            return
+        key = event.step_key or ""
+        stage = key.split("__", 1)[0] if "__" in key else (self.stage or "checks")
+        self.steps += 1
+        if stage != self.stage and self.stage is not None:
+            self.stream.write("\n")
+        self.stage = stage
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"\r\x1b[2K  {elapsed:4.0f}s  {stage:<12} step {self.steps:>3}: {key}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.stage is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def shows_progress(quiet: bool, verbose: bool, stream: TextIO) -> bool:
+    """Progress only for a person at a terminal: not with --quiet or --verbose, not into a pipe,
+    a file or a log (cron, systemd)."""
+    return not quiet and not verbose and stream.isatty()
+
+
+def console_logger(progress: Progress | None = None) -> dg.LoggerDefinition:
+    """impact run's console: warnings and step messages on stderr, no tracebacks; with
+    ``progress``, every step start goes to the progress line too."""
+
+    @dg.logger(
+        config_schema={"log_level": dg.Field(str, default_value="WARNING")},
+        description="impact run's console: warnings and step messages on stderr, no tracebacks.",
+    )
+    def _logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+        level = init_context.logger_config["log_level"]
+        logger = logging.Logger("impact", level=logging.DEBUG if progress else level)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(level)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        handler.addFilter(_WithoutFrameworkErrors())
+        logger.addHandler(handler)
+        if progress:
+            logger.addHandler(progress)
+        return logger
+
+    return _logger
 
 
 def _error_text(error: object) -> str:
@@ -106,7 +157,7 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
-def run_pipeline(settings: Settings, verbose: bool = False) -> int:
+def run_pipeline(settings: Settings, verbose: bool = False, quiet: bool = False) -> int:
     from pipelines.definitions import build_definitions
 
     if not settings.inbox.is_dir():
@@ -125,7 +176,8 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}}}
     # The resource holds the warehouse's writer lock for the whole run, builds on a shadow copy
     # and publishes it when the steps are done (see WarehouseResource.yield_for_execution).
-    loggers = None if verbose else {"console": cli_console_logger}
+    progress = Progress(sys.stderr) if shows_progress(quiet, verbose, sys.stderr) else None
+    loggers = None if verbose else {"console": console_logger(progress)}
     job = build_definitions(resource_for(settings), loggers).resolve_job_def(NIGHTLY_JOB_NAME)
     # What is loaded now (Dagster, Polars, DuckDB, the definitions) stays until the process ends;
     # frozen, it is not walked by every full garbage collection of the run (nor is GX, which
@@ -142,6 +194,8 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
             prune_old_runs(instance)
     finally:
         gc.unfreeze()  # for in-process callers; the CLI leaves with os._exit (see cli.entry)
+        if progress:
+            progress.finish()
     if not result.success:
         lines = failure_lines(result)
         for line in lines:
@@ -152,7 +206,11 @@ def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     files_alert = failed_files_alert(settings.warehouse, result.run_id)
     if files_alert:
         send_alert(files_alert, settings.warehouse)
-    print(summary(settings, result))
+    try:
+        print(summary(settings, result), flush=True)
+    except BrokenPipeError:
+        # `impact run | head`: the reader left; the run is published all the same.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
 
 
