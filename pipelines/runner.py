@@ -233,9 +233,9 @@ def checks_line(result: dg.ExecuteInProcessResult, counts: dict[str, int] | None
     if failed:
         pipeline = f"pipeline: {len(failed)} check(s) FAILED ({', '.join(failed)})"
     else:
-        pipeline = f"pipeline: all {len(health)} checks passed"
+        pipeline = "pipeline: all checks passed"
     if warned:
-        pipeline += f", {len(warned)} warned ({', '.join(warned)})"
+        pipeline += f"; {len(warned)} warning(s): {', '.join(warned)}"
     if counts is None:
         return f"  {pipeline}"
     short = [f"{counts[v]} {v}" for v in ("critical", "behind") if counts.get(v)]
