@@ -1,4 +1,5 @@
-"""The impact command line: run, demo, validate, export, reallocate, restore, backup, sql, ui.
+"""The impact command line: run, demo, validate, export, reallocate, restore, backup, instance,
+sql, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run was published (even when data checks flag clusters), 1 when it failed (first
@@ -109,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
     backup.add_argument("--keep", type=int, default=7, help="how many backups to keep (default 7)")
 
+    instance = sub.add_parser(
+        "instance",
+        help="create the Dagster instance's home (DAGSTER_HOME) with the shipped dagster.yaml "
+        "if it has none, and print where it is",
+    )
+    instance.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+
     sql = sub.add_parser(
         "sql",
         help="run a query on the warehouse (read-only) and print the result as a table",
@@ -171,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
 
             warehouse = load_settings(warehouse=args.warehouse).warehouse
             return run_backup(warehouse, dagster_home(warehouse), Path(args.out), args.keep)
+        if args.command == "instance":
+            from pipelines.instance import ensure_home
+
+            home = ensure_home(load_settings(warehouse=args.warehouse).warehouse)
+            print(f"DAGSTER_HOME={home}")
+            return EXIT_OK
         if args.command == "sql":
             return _sql(load_settings(warehouse=args.warehouse).warehouse, args.query, args.max_rows)
         if args.command == "ui":

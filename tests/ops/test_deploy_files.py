@@ -30,6 +30,7 @@ def test_services_start_existing_programs_with_absolute_paths_and_the_environmen
         assert service["EnvironmentFile"] == "/etc/impact/impact.env"
         assert service["WorkingDirectory"].startswith("/")
         if program != "impact":
+            assert service["ExecStartPre"] == "/opt/impact/.venv/bin/impact instance"
             assert command[1:] in (["run", "-m", "pipelines.definitions"],
                                    ["-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", "3000"])
     assert _unit("impact-backup.timer")["Timer"]["OnCalendar"]

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from pipelines.cli import main
 from pipelines.instance import SQLITE_YAML, dagster_home, ensure_home, prune_old_runs
 from tests.reliability.runs import impact_run, write_inbox
 
@@ -29,6 +30,9 @@ def test_the_home_defaults_beside_the_warehouse_and_gets_the_shipped_config(tmp_
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
     assert dagster_home(tmp_path / "data" / "warehouse.duckdb") == tmp_path / "elsewhere"
+    # `impact instance` (the services' ExecStartPre) creates that home with the shipped config
+    assert main(["instance"]) == 0
+    assert (tmp_path / "elsewhere" / "dagster.yaml").read_text() == SQLITE_YAML.read_text()
 
 
 def test_the_shipped_configs_load_as_instances(tmp_path, monkeypatch):
@@ -61,3 +65,13 @@ def test_impact_run_records_its_run_materialisations_and_checks_in_the_instance(
         assert {"contract_suite", "indicators_integrity", "ingestion_health"} <= names
         assert prune_old_runs(instance, days=1) == 0  # nothing is old enough
         assert prune_old_runs(instance, days=0) == 0  # 0 keeps every run
+
+
+def test_a_new_home_gets_the_postgres_config_when_postgres_is_configured(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_PG_HOST", "db.internal")
+    home = ensure_home(tmp_path / "w.duckdb")
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
+    assert config["telemetry"] == {"enabled": False}
