@@ -50,8 +50,12 @@ class _WithoutFrameworkErrors(logging.Filter):
 
 class Progress(logging.Handler):
     """A progress line per stage on the terminal: the stage, the step now running, how many steps
-    have started and the time so far. The line of a stage is rewritten in place; a new stage
-    starts a new line. Fed by Dagster's STEP_START events through the console logger."""
+    have started and the time so far. The stages follow the layers (reference, staging,
+    intermediate, marts, reports); Dagster interleaves steps of neighbouring layers, so a stage
+    begins with its first step and the line of a stage is rewritten in place until a later stage
+    begins on a new line. Fed by Dagster's STEP_START events through the console logger."""
+
+    STAGES = ("reference", "staging", "intermediate", "marts", "reports")
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(logging.DEBUG)
@@ -65,13 +69,16 @@ class Progress(logging.Handler):
         if event is None or getattr(event, "event_type_value", None) != "STEP_START":
             return
         key = event.step_key or ""
-        stage = key.split("__", 1)[0] if "__" in key else (self.stage or "checks")
+        layer = key.split("__", 1)[0]
+        rank = self.STAGES.index(layer) if layer in self.STAGES else -1
+        current = self.STAGES.index(self.stage) if self.stage else -1
         self.steps += 1
-        if stage != self.stage and self.stage is not None:
-            self.stream.write("\n")
-        self.stage = stage
+        if rank > current:
+            if self.stage is not None:
+                self.stream.write("\n")
+            self.stage = layer
         elapsed = time.monotonic() - self.started
-        self.stream.write(f"\r\x1b[2K  {elapsed:4.0f}s  {stage:<12} step {self.steps:>3}: {key}")
+        self.stream.write(f"\r\x1b[2K  {elapsed:4.0f}s  {self.stage or '':<12} step {self.steps:>3}: {key}")
         self.stream.flush()
 
     def finish(self) -> None:
@@ -255,7 +262,7 @@ def _file_lines(files: list[tuple]) -> list[str]:
         elif status == "duplicate":
             lines.append(f"    {name}: duplicate of a file already ingested, nothing added")
         else:
-            lines.append(f"    {name}: {accepted} rows accepted, {rejected} rejected")
+            lines.append(f"    {name}: {accepted:,} rows accepted, {rejected:,} rejected")
     if len(files) > MAX_FILES_LISTED:
         lines.append(f"    ... and {len(files) - MAX_FILES_LISTED} more (meta.ingested_files)")
     return lines

@@ -37,17 +37,22 @@ def test_progress_is_one_line_per_stage_rewritten_in_place():
     out = io.StringIO()
     progress = Progress(out)
     for key in ("staging__grants", "staging__grants_contract_suite", "ingestion_health",
+                "marts__programme", "staging__activities", "intermediate__network",
                 "marts__indicators", "reports__impact_report"):
         progress.emit(_start(key))
     progress.emit(SimpleNamespace(dagster_event=SimpleNamespace(event_type_value="STEP_SUCCESS",
                                                                 step_key="x")))
     progress.finish()
     lines = out.getvalue().split("\n")
-    assert len(lines) == 4 and lines[-1] == ""  # three stages, each ended by a newline
-    assert lines[0].count("\r") == 3  # staging: three steps (the multi-check stays in its stage)
-    assert lines[0].endswith("step   3: ingestion_health")
-    assert "marts" in lines[1] and "step   4: marts__indicators" in lines[1]
-    assert "reports" in lines[2] and "step   5: reports__impact_report" in lines[2]
+    # three stages, each ended by a newline: a staging step after the first marts step, and an
+    # intermediate one, stay on the marts line (Dagster interleaves neighbouring layers)
+    assert len(lines) == 4 and lines[-1] == ""
+    assert lines[0].count("\r") == 3 and lines[0].endswith("step   3: ingestion_health")
+    assert lines[0].split("\r")[1].split()[2] == "staging"  # "ESC[2K", "0s", "staging", ...
+    assert lines[1].count("\r") == 4 and lines[1].endswith("step   7: marts__indicators")
+    assert "step   5: staging__activities" in lines[1]
+    assert all(part.split()[2] == "marts" for part in lines[1].split("\r")[1:])
+    assert lines[2].split("\r")[1].split()[2] == "reports" and lines[2].endswith("step   8: reports__impact_report")
 
 
 def test_progress_only_for_a_terminal():
