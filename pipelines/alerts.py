@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import smtplib
+import sys
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -95,14 +96,22 @@ def send_alert(alert: Alert, warehouse: Path | None = None) -> list[str]:
     """Write the alert to every configured channel; the channels it reached (``log`` first)."""
     log = alert_log_path(warehouse)
     now = dt.datetime.now(dt.UTC)
-    _append(log, alert.line(now))
-    reached = ["log"]
+    reached = []
+    try:
+        _append(log, alert.line(now))
+        reached.append("log")
+    except OSError as exc:
+        print(f"impact: could not write the alert log {log} ({exc}): {alert.line(now)}", file=sys.stderr)
     for name, send in (("smtp", _send_mail), ("webhook", _post_webhook)):
         try:
             if send(alert):
                 reached.append(name)
         except (OSError, smtplib.SMTPException, ValueError) as exc:
-            _append(log, f"{now.isoformat(timespec='seconds')} ALERT-UNDELIVERED {name}: {exc}")
+            undelivered = f"{now.isoformat(timespec='seconds')} ALERT-UNDELIVERED {name}: {exc}"
+            try:
+                _append(log, undelivered)
+            except OSError:
+                print(f"impact: {undelivered}", file=sys.stderr)
     return reached
 
 

@@ -106,7 +106,9 @@ def console_logger(progress: Progress | None = None) -> dg.LoggerDefinition:
         logger = logging.Logger("impact", level=logging.DEBUG if progress else level)
         handler = logging.StreamHandler(sys.stderr)
         handler.setLevel(level)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        # over a progress line, a message first clears it (the next step writes it again)
+        clear = "\r\x1b[2K" if progress else ""
+        handler.setFormatter(logging.Formatter(f"{clear}%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
         handler.addFilter(_WithoutFrameworkErrors())
         logger.addHandler(handler)
         if progress:
@@ -198,7 +200,10 @@ def run_pipeline(settings: Settings, verbose: bool = False, quiet: bool = False)
         # materialisations and its check results.
         with paths, deployment_instance(settings.warehouse) as instance:
             result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
-            prune_old_runs(instance)
+            try:
+                prune_old_runs(instance)
+            except Exception as exc:  # noqa: BLE001 - housekeeping never changes the run's outcome
+                print(f"impact run: could not delete old runs from the instance: {exc}", file=sys.stderr)
     finally:
         gc.unfreeze()  # for in-process callers; the CLI leaves with os._exit (see cli.entry)
         if progress:

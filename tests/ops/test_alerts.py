@@ -161,3 +161,13 @@ def test_failed_files_of_a_run_are_named_with_their_reason(tmp_path, alert_log, 
     (line,) = alert_log.read_text().splitlines()
     assert line.endswith("ALERT files_failed: 1 delivered file(s) failed in run 0f1e2d3c "
                          "| accounts/bad.xlsx: not a spreadsheet")
+
+
+def test_an_alert_log_that_cannot_be_written_goes_to_stderr(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("IMPACT_ALERT_LOG", str(blocker / "alerts.log"))
+    for name in ("IMPACT_ALERT_SMTP_HOST", "IMPACT_ALERT_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert send_alert(Alert("run_failed", "boom")) == []
+    assert "ALERT run_failed: boom" in capsys.readouterr().err
