@@ -3,6 +3,7 @@ traceback when the reader of the output leaves, a demo summary in words, `impact
 
 from __future__ import annotations
 
+import argparse
 import io
 import subprocess
 import sys
@@ -18,9 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_help_has_no_rst_markup():
-    text = _parser().format_help()
-    assert "``" not in text and ":func:" not in text
+    parser = _parser()
+    text = parser.format_help()
     assert "impact command line" in text
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subcommands.choices.items():
+        text += sub.format_help()
+        assert name in text
+    assert "``" not in text and ":func:" not in text and ":mod:" not in text
 
 
 class _Tty(io.StringIO):
