@@ -1,4 +1,5 @@
-"""The ``impact`` command line: run, demo, validate, export, reallocate, restore, ui.
+"""The impact command line: run, demo, validate, export, reallocate, restore, backup, instance,
+sql, ui.
 
 ``impact run`` materialises the nightly job in-process through Dagster and prints a summary;
 exit 0 when the run was published (even when data checks flag clusters), 1 when it failed (first
@@ -15,7 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipelines.core.config import PROJECT_ROOT, load_settings
+from pipelines.core.config import load_settings
 from pipelines.core.contract import DATASETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -32,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", dest="as_of", help="reporting date YYYY-MM-DD (IMPACT_AS_OF, default today)")
     run.add_argument("--lang", choices=["da", "en"], help="report language (IMPACT_LANG, default da)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
+    run.add_argument(
+        "--quiet", action="store_true",
+        help="no progress line (there is none anyway when stderr is not a terminal)",
+    )
 
     demo = sub.add_parser("demo", help="write a realistic, deterministic demo inbox")
     demo.add_argument("--out", help="folder to write (default: the inbox, data/inbox)")
@@ -97,6 +102,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
 
+    backup = sub.add_parser(
+        "backup",
+        help="copy the warehouse (under its writer lock) and DAGSTER_HOME to a dated folder",
+    )
+    backup.add_argument("--out", required=True, help="folder that holds the backups")
+    backup.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    backup.add_argument("--keep", type=int, default=7, help="how many backups to keep (default 7)")
+
+    instance = sub.add_parser(
+        "instance",
+        help="create the Dagster instance's home (DAGSTER_HOME) with the shipped dagster.yaml "
+        "if it has none, and print where it is",
+    )
+    instance.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+
+    sql = sub.add_parser(
+        "sql",
+        help="run a query on the warehouse (read-only) and print the result as a table",
+        description="Run one SQL query on the warehouse through a read-only connection (also "
+        "while a run is going: it sees the last published warehouse) and print the result as a "
+        "table. Nothing can be written. Example: impact sql \"SELECT * FROM marts.flags LIMIT 5\"",
+    )
+    sql.add_argument("query", help="the SQL query (quote it)")
+    sql.add_argument("--warehouse", help="DuckDB file (IMPACT_WAREHOUSE, default data/warehouse.duckdb)")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
@@ -121,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_settings(args.inbox, args.warehouse, args.reports, args.as_of, args.lang)
             from pipelines.runner import run_pipeline
 
-            return run_pipeline(settings, verbose=args.verbose)
+            return run_pipeline(settings, verbose=args.verbose, quiet=args.quiet)
         if args.command == "demo":
             return _demo(args)
         if args.command == "validate":
@@ -142,6 +173,20 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command == "restore":
             return _restore(load_settings(warehouse=args.warehouse).warehouse)
+        if args.command == "backup":
+            from pipelines.backup import run_backup
+            from pipelines.instance import dagster_home
+
+            warehouse = load_settings(warehouse=args.warehouse).warehouse
+            return run_backup(warehouse, dagster_home(warehouse), Path(args.out), args.keep)
+        if args.command == "instance":
+            from pipelines.instance import ensure_home
+
+            home = ensure_home(load_settings(warehouse=args.warehouse).warehouse)
+            print(f"DAGSTER_HOME={home}")
+            return EXIT_OK
+        if args.command == "sql":
+            return _sql(load_settings(warehouse=args.warehouse).warehouse, args.query, args.max_rows)
         if args.command == "ui":
             return _ui(args)
     except ValueError as exc:
@@ -159,7 +204,31 @@ def _demo(args: argparse.Namespace) -> int:
     summary = write_demo_inbox(out, scale=args.scale, seed=args.seed)
     print(f"Demo inbox written to {out} (scale {args.scale}, seed {args.seed}):")
     for dataset, info in summary.items():
-        print(f"  {dataset:<20} {info}")
+        files = len(info["files"])
+        print(
+            f"  {dataset:<20} {files} file{'s' if files != 1 else ''}, {info['rows']:,} rows "
+            f"({info['bad_rows']:,} planted to be rejected)"
+        )
+    return EXIT_OK
+
+
+def _sql(warehouse: Path, query: str, max_rows: int) -> int:
+    """``impact sql``: one query on a read-only connection, printed as a table."""
+    import duckdb
+
+    if not warehouse.exists():
+        print(f"impact sql: no warehouse at {warehouse}; run `impact run` first or pass --warehouse",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            relation = con.sql(query)
+            if relation is None:  # a statement without a result (SET, ...)
+                return EXIT_OK
+            relation.show(max_rows=max_rows, max_width=200)
+    except duckdb.Error as exc:
+        print(f"impact sql: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -190,10 +259,11 @@ def _restore(warehouse: Path) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    """``dagster dev`` with DAGSTER_HOME in the project's ignored data folder."""
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "data" / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DAGSTER_HOME=str(home.resolve()))
+    """``dagster dev`` on the deployment's instance (the one ``impact run`` records in)."""
+    from pipelines.instance import ensure_home
+
+    home = ensure_home(load_settings().warehouse)
+    env = dict(os.environ, DAGSTER_HOME=str(home))
     cmd = [
         sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
         "-h", args.host, "-p", str(args.port),
@@ -212,10 +282,17 @@ def entry() -> None:
     run writes is closed by then (the warehouse is published, the report renamed into place), so
     the exit handlers run, the streams are flushed, and the process ends with ``os._exit``.
     """
-    code = main()
-    atexit._run_exitfuncs()  # logging.shutdown, temporary directories, ...
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        atexit._run_exitfuncs()  # logging.shutdown, temporary directories, ...
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        # The reader of our output went away (`impact run | head`): no traceback. Python would
+        # try to flush stdout again at exit; point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_OK if "code" in locals() else EXIT_FAILED
     os._exit(code)
 
 

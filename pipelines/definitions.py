@@ -15,6 +15,7 @@ from assets.ingestion import definitions as ingestion
 from assets.models import definitions as models
 from assets.reference import definitions as reference
 from assets.report import definitions as report
+from pipelines.alerts import ALERT_SENSORS
 from pipelines.core.resources import WarehouseResource
 from pipelines.jobs import inbox_job, nightly_job
 from pipelines.schedules import nightly_schedule
@@ -37,7 +38,7 @@ def build_definitions(
         dg.Definitions(
             jobs=[nightly_job, inbox_job],
             schedules=[nightly_schedule],
-            sensors=[inbox_sensor],
+            sensors=[inbox_sensor, *ALERT_SENSORS],
             resources={"warehouse": warehouse or WarehouseResource()},
             executor=dg.in_process_executor,
             loggers=loggers,

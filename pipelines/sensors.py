@@ -15,6 +15,7 @@ to do.
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,9 @@ from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.jobs import inbox_job
 
-SETTLED_AFTER_S = 60.0  # unchanged this long (or for one tick) = no longer being written
+# Unchanged this long (or for one tick) = no longer being written. IMPACT_SENSOR_SETTLED_AFTER_SECONDS
+# (read when the code location loads) changes it, e.g. 0 in the test that drives the daemon.
+SETTLED_AFTER_S = float(os.environ.get("IMPACT_SENSOR_SETTLED_AFTER_SECONDS") or 60.0)
 PENDING, SEEN = "pending", "seen"
 
 

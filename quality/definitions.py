@@ -10,9 +10,14 @@ all answer from their last result when nothing they read changed: :mod:`quality.
 * ``staging/<dataset>``:``ingestion_health`` - failed files (ERROR) or rejected-row share above
   ``Thresholds.max_rejected_share`` (WARN); one multi-asset check over all datasets.
 * ``marts/indicators``:``indicators_integrity`` and ``board_reconciliation`` - ERROR, not blocking.
-* ``marts/indicators``: one business check per catalogue family whose indicators carry a status
-  rule (``reach_trajectory``, ``private_cofinancing``, ...) - WARN when a cluster is behind,
-  ERROR when one is critical.
+* ``marts/indicators``: one **cluster status** check per catalogue family whose indicators carry
+  a status rule (``cluster_status_reach_trajectory``, ``cluster_status_private_cofinancing``, ...)
+  - always WARN: it reports the clusters' performance (which clusters are behind or critical,
+  in its metadata and description), never that the pipeline is broken.
+
+Every other check is a **pipeline health** check: its failure means something is broken (a
+contract suite, a failed file, the integrity of the marts). :func:`is_cluster_status_check` tells
+them apart (``impact run`` prints them apart).
 * ``marts/flags``:``flags_integrity`` - ERROR, not blocking.
 
 Only staging checks block: the marts are the end of the chain and a flagged cluster must not stop
@@ -49,6 +54,12 @@ INDICATORS_KEY = model_key("marts", "indicators")
 FLAGS_KEY = model_key("marts", "flags")
 ERROR = dg.AssetCheckSeverity.ERROR
 WARN = dg.AssetCheckSeverity.WARN
+CLUSTER_STATUS_PREFIX = "cluster_status_"
+
+
+def is_cluster_status_check(check_name: str) -> bool:
+    """A check on the clusters' performance (not on the pipeline's health)."""
+    return check_name.startswith(CLUSTER_STATUS_PREFIX)
 
 # Tables a staging suite reads besides its own (referential integrity, helper columns).
 _READS: dict[str, tuple[str, ...]] = {
@@ -152,7 +163,7 @@ def _marts_check(
 def _business_description(outcome: BusinessOutcome, as_of: Any) -> str:
     title = FAMILY_TITLES[outcome.family]
     if outcome.worst == "ok":
-        return f"{title}: no cluster behind or critical as of {as_of}."
+        return f"Cluster status - {title}: no cluster behind or critical as of {as_of}."
     parts = []
     if outcome.clusters_critical:
         parts.append("critical: " + ", ".join(outcome.clusters_critical))
@@ -160,18 +171,19 @@ def _business_description(outcome: BusinessOutcome, as_of: Any) -> str:
         parts.append("behind: " + ", ".join(outcome.clusters_behind))
     if outcome.national_status:
         parts.append("national: " + ", ".join(f"{k} {v}" for k, v in outcome.national_status.items()))
-    return f"{title} as of {as_of} - {'; '.join(parts)}. " + " | ".join(outcome.lines)
+    return f"Cluster status - {title} as of {as_of} - {'; '.join(parts)}. " + " | ".join(outcome.lines)
 
 
 def _business_check(family: str) -> dg.AssetChecksDefinition:
     def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dg.AssetCheckResult:
         as_of = settings.as_of
         outcome = business_status(con, as_of, family)
-        severity = ERROR if outcome.worst == "critical" else WARN
+        severity = WARN  # the clusters' performance, not the pipeline's health
         metadata = dict(check_result(outcome.report, severity).metadata)
         metadata.update(
             {
                 "as_of": dg.MetadataValue.text(as_of.isoformat()),
+                "worst": dg.MetadataValue.text(outcome.worst),
                 "clusters_critical": dg.MetadataValue.json(outcome.clusters_critical),
                 "clusters_behind": dg.MetadataValue.json(outcome.clusters_behind),
                 "national_status": dg.MetadataValue.json(outcome.national_status),
@@ -188,10 +200,12 @@ def _business_check(family: str) -> dg.AssetChecksDefinition:
 
     return suite_check(
         asset=INDICATORS_KEY,
-        name=family,
+        name=f"{CLUSTER_STATUS_PREFIX}{family}",
         description=(
-            f"Business check: {FAMILY_TITLES[family]} ({', '.join(FAMILIES[family])}) for the "
-            "run's as_of. WARN when a cluster is behind, ERROR when one is critical."
+            f"Cluster status (performance, not pipeline health): {FAMILY_TITLES[family]} "
+            f"({', '.join(FAMILIES[family])}) for the run's as_of. Warns when a cluster is behind "
+            "or critical (which ones: the description and metadata); never means the install "
+            "is broken."
         ),
         inputs=_marts_inputs,
         evaluate=evaluate,

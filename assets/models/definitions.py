@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from assets.models.models import Model, all_models, builder_of, model_params, run_model
+from assets.models.run_history import run_history
 from pipelines.core.build_state import fingerprint, store, stored, table_state
 from pipelines.core.catalogue import catalogue
 from pipelines.core.keys import keys_of_table
@@ -168,4 +169,4 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
 
 model_assets: list[dg.AssetsDefinition] = [build_model_asset(m) for m in all_models()]
 
-defs = dg.Definitions(assets=model_assets)
+defs = dg.Definitions(assets=[*model_assets, run_history])

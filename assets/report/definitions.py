@@ -14,7 +14,9 @@ from pathlib import Path
 import dagster as dg
 
 from assets.models.models import builder_of
+from assets.report.retention import prune_dated_reports
 from pipelines.core.build_state import fingerprint, store, stored, upstream_fingerprints
+from pipelines.core.config import report_retention
 from pipelines.core.keys import REPORT_KEY
 from pipelines.core.metadata import OWNERS
 from pipelines.core.resources import WarehouseResource
@@ -73,6 +75,12 @@ def impact_report(
         )
         previous = stored(con, "report:impact_report")
         newest = is_newest_reporting_date(con, settings.as_of)
+    removed = prune_dated_reports(settings.reports, report_retention(), settings.as_of)
+    if removed:
+        context.log.info(
+            f"report retention ({report_retention()} newest dates): removed "
+            + ", ".join(p.name for p in removed)
+        )
     if previous and previous[0] == fp and _sha256(dated) == previous[1]:
         # Nothing the report shows has changed: keep the file; "latest" is this one unless a
         # later reporting date has been computed (a backfill).

@@ -116,6 +116,13 @@ def inbox_settle_seconds() -> float:
     return _float_env("IMPACT_INBOX_SETTLE_SECONDS", 2.0)
 
 
+def report_retention() -> int:
+    """How many dated reports (``impact_report_<as_of>.html``) stay in the reports folder: the
+    newest reporting dates (``IMPACT_REPORT_RETENTION``, default 10; 0 keeps every one). The
+    undated ``impact_report.html`` and the run's own report always stay."""
+    return max(0, _int_env("IMPACT_REPORT_RETENTION", 10))
+
+
 PATH_VARIABLES = {"inbox": "IMPACT_INBOX", "warehouse": "IMPACT_WAREHOUSE", "reports": "IMPACT_REPORTS"}
 
 

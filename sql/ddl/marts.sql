@@ -42,3 +42,20 @@ CREATE TABLE IF NOT EXISTS marts.top_activities (
     n_smes      BIGINT NOT NULL,
     as_of       DATE NOT NULL
 );
+
+-- The state of every run (assets/models/run_history.py), kept so that a run can say what changed
+-- against the state before it, also after a same-day re-run replaced the indicators of its as_of.
+-- kind 'cluster': the cluster's verdict (status: critical | behind | on_track | no_data, by the
+-- rule of reports/shortfalls.py); 'indicator': an indicator row's status; 'flag': a row of
+-- marts.flags (status = its severity, with its message). Internal: not in the workbook.
+CREATE TABLE IF NOT EXISTS marts.run_history (
+    run_id      VARCHAR NOT NULL,
+    as_of       DATE NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    kind        VARCHAR NOT NULL,
+    cluster_id  VARCHAR NOT NULL,
+    indicator   VARCHAR,
+    period      VARCHAR,
+    status      VARCHAR NOT NULL,
+    message     VARCHAR
+);

@@ -53,7 +53,7 @@ def test_unchanged_inputs_are_reused_and_new_files_rebuild(tmp_path):
     rebuilt, reused, checks_second = _run(tmp_path)
     assert "reports/impact_report" in rebuilt and not any(rebuilt.values())
     assert report.stat().st_mtime_ns == written
-    assert "contract_suite" in reused and "reach_trajectory" in reused
+    assert "contract_suite" in reused and "cluster_status_reach_trajectory" in reused
     assert checks_second == checks_first
     assert _indicators(tmp_path) == first
 
@@ -64,5 +64,5 @@ def test_unchanged_inputs_are_reused_and_new_files_rebuild(tmp_path):
     assert rebuilt["intermediate/qualifying_events"] and rebuilt["marts/indicators"]
     assert rebuilt["reports/impact_report"]
     assert not rebuilt["intermediate/network"]  # reads only the network survey, which is unchanged
-    assert "reach_trajectory" not in reused
+    assert "cluster_status_reach_trajectory" not in reused
     assert _indicators(tmp_path) != first

@@ -160,25 +160,28 @@ def test_business_checks_name_exactly_the_flagged_clusters(tmp_path: Path) -> No
     ev = evaluations(result)
     assert result.success  # business failures never fail the run
 
-    reach = ev[("marts/indicators", "reach_trajectory")]
-    assert not reach.passed and reach.severity == dg.AssetCheckSeverity.ERROR
+    reach = ev[("marts/indicators", "cluster_status_reach_trajectory")]
+    # performance, not health: WARN even with critical clusters (the worst is in the metadata)
+    assert not reach.passed and reach.severity == dg.AssetCheckSeverity.WARN
+    assert reach.metadata["worst"].value == "critical"
     assert reach.metadata["clusters_critical"].value == ["censec", "odense-robotics"]
     assert reach.metadata["clusters_behind"].value == ["clean"]
     assert "odense-robotics" in reach.description and "censec" in reach.description
     assert "100" in reach.metadata["figures"].value
 
-    cofin = ev[("marts/indicators", "private_cofinancing")]
+    cofin = ev[("marts/indicators", "cluster_status_private_cofinancing")]
     assert not cofin.passed and cofin.severity == dg.AssetCheckSeverity.WARN
     assert cofin.metadata["clusters_behind"].value == ["digitallead"]
     assert cofin.metadata["clusters_critical"].value == []
     assert "25.0%" in cofin.description
 
-    econ = ev[("marts/indicators", "economic_sustainability")]
-    assert not econ.passed and econ.severity == dg.AssetCheckSeverity.ERROR
+    econ = ev[("marts/indicators", "cluster_status_economic_sustainability")]
+    assert not econ.passed and econ.severity == dg.AssetCheckSeverity.WARN
+    assert econ.metadata["worst"].value == "critical"
     assert econ.metadata["clusters_critical"].value == ["am-hub"]
     assert econ.metadata["clusters_behind"].value == ["clean"]
 
-    assert ev[("marts/indicators", "firm_effects")].passed
+    assert ev[("marts/indicators", "cluster_status_firm_effects")].passed
     for name in ("indicators_integrity", "board_reconciliation"):
         assert ev[("marts/indicators", name)].passed, ev[("marts/indicators", name)].description
     assert ev[("marts/flags", "flags_integrity")].passed
@@ -191,8 +194,9 @@ def test_firm_effect_below_zero_is_critical(tmp_path: Path) -> None:
     )
     flag_statuses(fx)
     ev = evaluations(run(tmp_path, fx, MARTS_CHECKS))
-    effects = ev[("marts/indicators", "firm_effects")]
-    assert not effects.passed and effects.severity == dg.AssetCheckSeverity.ERROR
+    effects = ev[("marts/indicators", "cluster_status_firm_effects")]
+    assert not effects.passed and effects.severity == dg.AssetCheckSeverity.WARN
+    assert effects.metadata["worst"].value == "critical"
     assert effects.metadata["clusters_critical"].value == ["food-bio-cluster"]
     assert "-2.0%" in effects.description
 

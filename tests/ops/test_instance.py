@@ -1,0 +1,77 @@
+"""One Dagster instance: `impact run` records its run, its materialisations (with metadata) and
+its check results in the deployment's instance, which the UI and the services share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from pipelines.cli import main
+from pipelines.instance import SQLITE_YAML, dagster_home, ensure_home, prune_old_runs
+from tests.reliability.runs import impact_run, write_inbox
+
+
+def test_the_home_defaults_beside_the_warehouse_and_gets_the_shipped_config(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("DAGSTER_PG_HOST", raising=False)
+    home = ensure_home(tmp_path / "data" / "warehouse.duckdb")
+    assert home == tmp_path / "data" / "dagster_home"
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["telemetry"] == {"enabled": False}
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
+    assert "storage" not in config  # SQLite under DAGSTER_HOME, Dagster's default
+    # an operator's own dagster.yaml is never overwritten
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    ensure_home(tmp_path / "data" / "warehouse.duckdb")
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+    assert dagster_home(tmp_path / "data" / "warehouse.duckdb") == tmp_path / "elsewhere"
+    # `impact instance` (the services' ExecStartPre) creates that home with the shipped config
+    assert main(["instance"]) == 0
+    assert (tmp_path / "elsewhere" / "dagster.yaml").read_text() == SQLITE_YAML.read_text()
+
+
+def test_the_shipped_configs_load_as_instances(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(SQLITE_YAML.read_text())
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
+        assert not instance.telemetry_enabled
+
+
+@pytest.mark.slow
+def test_impact_run_records_its_run_materialisations_and_checks_in_the_instance(tmp_path: Path):
+    write_inbox(tmp_path / "inbox")
+    done = impact_run(tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports")
+    assert done.returncode == 0, done.stderr[-3000:]
+    home = tmp_path / "dagster_home"  # beside the warehouse: DAGSTER_HOME was not set
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run,) = instance.get_runs()
+        assert run.job_name == "nightly_impact_run" and run.status == dg.DagsterRunStatus.SUCCESS
+        for key in ("staging/grants", "marts/indicators", "marts/flags"):
+            assert instance.fetch_materializations(dg.AssetKey(key.split("/")), limit=1).records, key
+        indicators = instance.get_latest_materialization_event(dg.AssetKey(["marts", "indicators"]))
+        metadata = indicators.asset_materialization.metadata
+        assert "dagster/row_count" in metadata or "rows" in metadata, sorted(metadata)
+        checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        names = {e.dagster_event.event_specific_data.check_name for e in checks}
+        assert {"contract_suite", "indicators_integrity", "ingestion_health"} <= names
+        assert prune_old_runs(instance, days=1) == 0  # nothing is old enough
+        assert prune_old_runs(instance, days=0) == 0  # 0 keeps every run
+
+
+def test_a_new_home_gets_the_postgres_config_when_postgres_is_configured(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_PG_HOST", "db.internal")
+    home = ensure_home(tmp_path / "w.duckdb")
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
+    assert config["telemetry"] == {"enabled": False}

@@ -1,0 +1,109 @@
+"""Production: `dagster-daemon run` and `dagster-webserver` as two real, separate processes on one
+temporary instance (as deploy/systemd runs them). A file in the inbox makes the sensor launch a
+run that completes; the schedule's tick (every minute here, IMPACT_NIGHTLY_CRON) launches a run
+that completes; the webserver shows both; both services stop by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+
+from pipelines.instance import ensure_home
+from tests.ops.test_dagster_ui_smoke import _free_port, _graphql
+from tests.reliability.runs import write_inbox
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+RUNS = """{ runsOrError { ... on Runs { results { runId jobName status tags { key value } } } } }"""
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, object]:
+    out = log.open("wb")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    return proc, out
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to the service's process group (it and the code servers it started), SIGKILL if
+    it has not ended within 20 s; then every one of them is gone."""
+    family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+    _, alive = psutil.wait_procs([p for p in map(_process, family) if p], timeout=20)
+    for p in alive:
+        p.kill()
+    assert proc.returncode is not None
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in alive), alive
+
+
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
+
+
+@pytest.mark.slow
+def test_daemon_and_webserver_run_the_sensor_and_the_schedule(tmp_path):
+    inbox, warehouse, reports = tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports"
+    write_inbox(inbox)  # the files are dropped in the inbox
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("IMPACT_TEST_")},
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "IMPACT_INBOX": str(inbox), "IMPACT_WAREHOUSE": str(warehouse), "IMPACT_REPORTS": str(reports),
+        "IMPACT_NIGHTLY_CRON": "* * * * *",  # a tick every minute
+        "IMPACT_SENSOR_SETTLED_AFTER_SECONDS": "0",  # take files at the first tick
+    }
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]
+    try:
+        home = ensure_home(warehouse)  # the shipped dagster.yaml: a queue of one run
+    finally:
+        os.environ.pop("DAGSTER_HOME")
+    port = _free_port()
+    daemon, daemon_log = _start([str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
+                                env, tmp_path / "daemon.log")
+    web, web_log = _start([str(BIN / "dagster-webserver"), "-m", "pipelines.definitions",
+                           "-h", "127.0.0.1", "-p", str(port)], env, tmp_path / "webserver.log")
+    try:
+        deadline = time.monotonic() + 240
+        done: dict[str, dg.DagsterRunStatus] = {}
+        while time.monotonic() < deadline:
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                runs = instance.get_runs()
+            by_trigger = {}
+            for run in runs:
+                trigger = ("sensor" if run.tags.get("dagster/sensor_name") == "inbox_new_files"
+                           else "schedule" if run.tags.get("dagster/schedule_name") else None)
+                if trigger and run.status.value in ("SUCCESS", "FAILURE", "CANCELED"):
+                    by_trigger.setdefault(trigger, run.status)
+            done = by_trigger
+            if len(done) == 2:
+                break
+            assert daemon.poll() is None and web.poll() is None, "a service ended"
+            time.sleep(3)
+        logs = (tmp_path / "daemon.log").read_text(errors="replace")[-4000:]
+        assert done == {"sensor": dg.DagsterRunStatus.SUCCESS, "schedule": dg.DagsterRunStatus.SUCCESS}, logs
+        assert warehouse.exists() and any(reports.glob("impact_report_*.html"))
+
+        results = _graphql(port, RUNS)["runsOrError"]["results"]
+        jobs = {(r["jobName"], r["status"]) for r in results}
+        assert ("inbox_ingestion_run", "SUCCESS") in jobs and ("nightly_impact_run", "SUCCESS") in jobs
+    finally:
+        for proc in (daemon, web):
+            _stop(proc)
+        daemon_log.close()
+        web_log.close()
+    assert daemon.returncode is not None and web.returncode is not None
