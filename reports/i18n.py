@@ -153,6 +153,16 @@ class Formatter:
         number = self.decimal(value_dkk / 1e6, 1)
         return f"{number} mio. kr." if self.lang == "da" else f"DKK {number}m"
 
+    def dkk(self, value_dkk: float | None) -> str:
+        """An amount in kroner: millions from 1 million (``12,3 mio. kr.``), whole kroner below
+        (``850.000 kr.`` / ``DKK 850,000``), so that a small amount never reads ``0,0 mio. kr.``."""
+        if value_dkk is None:
+            return "–"
+        if abs(value_dkk) >= 1e6:
+            return self.mdkk(value_dkk)
+        number = self.integer(value_dkk)
+        return f"{number} kr." if self.lang == "da" else f"DKK {number}"
+
     def change(self, indicator: str, delta: float) -> str:
         """A change of an indicator's figure, signed, in its unit: ``+412``, ``+1,2 pct.-point``
         (shares, ratios and growth change in percentage points), ``-0,4 mdr.``, ``+1,2 mio. kr.``."""
@@ -178,7 +188,7 @@ class Formatter:
         if unit == "months":
             return self.months(value)
         if unit == "dkk":
-            return self.mdkk(value)
+            return self.dkk(value)
         return self.decimal(value)
 
     def plain(self, indicator: str, value: float | None) -> str:
