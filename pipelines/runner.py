@@ -19,6 +19,8 @@ from pipelines.core.publish import warehouse_problem
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.jobs import NIGHTLY_JOB_NAME
+from reports.data import load_report_data
+from reports.shortfalls import flagged_clusters
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -177,13 +179,11 @@ def summary(settings: Settings, run_id: str) -> str:
             "SELECT coalesce(sum(rows_rejected), 0) FROM meta.ingested_files WHERE run_id = $run",
             {"run": run_id},
         )[0]
-        flagged = fetch_all(
-            con,
-            """SELECT cluster_id, max(CASE severity WHEN 'ERROR' THEN 2 ELSE 1 END) AS level
-               FROM marts.flags WHERE as_of = $as_of AND cluster_id <> 'ALL'
-               GROUP BY cluster_id ORDER BY level DESC, cluster_id""",
-            {"as_of": settings.as_of},
-        )
+        # Clusters with a counted performance shortfall, as the report counts them (data notes
+        # never count; each shortfall once, its latest period).
+        flagged = flagged_clusters(load_report_data(
+            con, settings.as_of, settings.thresholds.disclosure_min_firms, settings.thresholds
+        ))
     report = settings.reports / f"impact_report_{settings.as_of.isoformat()}.html"
     lines = [
         f"Impact model run complete (as of {settings.as_of.isoformat()}).",
@@ -192,7 +192,7 @@ def summary(settings: Settings, run_id: str) -> str:
         f"  rows rejected: {int(rejected)}",
         "  clusters flagged: "
         + (
-            ", ".join(f"{c} ({'ERROR' if level == 2 else 'WARN'})" for c, level in flagged)
+            ", ".join(f"{c} ({severity})" for c, severity in flagged)
             if flagged
             else "none"
         ),

@@ -444,8 +444,8 @@ def effect_intervals(data: ReportData, fmt: Formatter, code: str, period: str) -
             line={"color": EXPECTED_COLOUR, "dash": "dot", "width": 1.5}, hoverinfo="skip",
         ))
     return _finish(
-        fig, fmt, height=max(300, 28 * len(names) + 90),
-        xaxis={"tickformat": "+.0%", "zeroline": True, "zerolinecolor": "#57606a", "zerolinewidth": 1.5,
+        fig, fmt, height=max(260, 24 * len(names) + 90),
+        xaxis={"tickformat": "+.0%", "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#57606a", "zerolinewidth": 1.5,
                "showgrid": True, "gridcolor": "#eaeef2", "nticks": 6},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": names,
                "autorange": "reversed", "zeroline": False, "showgrid": False},

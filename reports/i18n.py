@@ -137,6 +137,8 @@ class Formatter:
         """A fraction as a percentage: ``0.07`` → ``7,0 %`` (da) / ``7.0%`` (en)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "–"
+        if round(value * 100, places) == 0:
+            value = 0.0  # never "-0,0 %" nor "+0,0 %"
         sign = "+" if signed and value > 0 else ""
         number = self._swap(f"{value * 100:,.{places}f}")
         return f"{sign}{number} %" if self.lang == "da" else f"{sign}{number}%"

@@ -62,6 +62,7 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
     columns = (*effects, *placebos)
     warnings = warned(data)
     units = [("ALL", fmt.t("national"))] + [(c.cluster_id, c.organisation) for c in data.clusters]
+    names = dict(units)
     rows = []
     for cid, name in units:
         cells = [cell(fmt, data, data.get(cid, code, PERIOD)) for code in columns]
@@ -99,5 +100,9 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
         "figures": figures,
         "any_figure": any_figure,
         "warning_text": " ".join(fmt.dq(code) or code for code in placebo_flags()),
+        "warning_where": ", ".join(
+            f"{names.get(cid, cid)} ({fmt.period(period)})" for cid, period in sorted(
+                warnings, key=lambda w: (w[0] != "ALL", names.get(w[0], w[0]).lower(), w[1]))
+        ),
         "any_warning": bool(warnings),
     }

@@ -75,7 +75,7 @@ def cell(fmt: Formatter, data: ReportData, row: Indicator | None, position: str 
     return {
         "text": value_text(fmt, row, data.min_firms) if row is not None else "–",
         "position": position or "none",
-        "position_label": fmt.t(f"position_{position}") if position else "",
+        "position_label": fmt.t(f"position_{position}_short") if position else "",
         "suppressed": bool(row and row.suppressed),
     }
 
