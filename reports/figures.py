@@ -446,7 +446,7 @@ def effect_intervals(data: ReportData, fmt: Formatter, code: str, period: str) -
     return _finish(
         fig, fmt, height=max(260, 24 * len(names) + 90),
         xaxis={"tickformat": "+.0%", "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#57606a", "zerolinewidth": 1.5,
-               "showgrid": True, "gridcolor": "#eaeef2", "nticks": 6},
+               "showgrid": True, "gridcolor": "#eaeef2", "nticks": 5, "tickangle": 0},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": names,
                "autorange": "reversed", "zeroline": False, "showgrid": False},
         margin={"l": 10, "r": 16, "t": 10, "b": 40},
@@ -487,7 +487,7 @@ def payout_at_risk(data: ReportData, fmt: Formatter, awarded: dict[str, float]) 
     ))
     return _finish(
         fig, fmt, height=max(300, 30 * len(names) + 90), barmode="stack",
-        xaxis={"title": {"text": esc(fmt.t("funding_unit"))}, "tickformat": ",.0f", "rangemode": "tozero",
+        xaxis={"tickformat": ",.0f", "rangemode": "tozero",
                "showgrid": True, "gridcolor": "#eaeef2"},
         yaxis={"autorange": "reversed", "zeroline": False},
         margin={"l": 10, "r": 16, "t": 10, "b": 40},

@@ -46,13 +46,19 @@ def warned(data: ReportData) -> set[tuple[str, str]]:
     return {(f.cluster_id, f.period) for f in data.flags if f.indicator in codes and not f.suppressed}
 
 
-def cell(fmt: Formatter, data: ReportData, row: Indicator | None) -> dict[str, Any]:
-    """One effect of one cluster: its value, interval and certainty."""
+def cell(fmt: Formatter, data: ReportData, row: Indicator | None, placebo: bool = False) -> dict[str, Any]:
+    """One effect of one cluster: its value, interval and certainty. For the placebo an interval
+    spanning 0 is the good case: it reads "no certain difference before taking part"."""
+    view = interval_view(fmt, row)
+    if placebo and view["uncertain"]:
+        view["certainty"] = fmt.t("placebo_passes")
+    n = fmt.t("n_firms_short", n=fmt.integer(row.n_firms)) if row is not None and row.n_firms else ""
     return {
         "value": value_text(fmt, row, data.min_firms) if row is not None else "–",
         "status": status_of(row),
-        "n": fmt.t("n_firms_short", n=fmt.integer(row.n_firms)) if row is not None and row.n_firms else "",
-        **interval_view(fmt, row),
+        "placebo": placebo,
+        "detail": " · ".join(t for t in (view["text"], n) if t),
+        **view,
     }
 
 
@@ -65,7 +71,7 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
     names = dict(units)
     rows = []
     for cid, name in units:
-        cells = [cell(fmt, data, data.get(cid, code, PERIOD)) for code in columns]
+        cells = [cell(fmt, data, data.get(cid, code, PERIOD), code in placebos) for code in columns]
         if all(c["value"] == "–" for c in cells):
             continue
         rows.append({
@@ -79,7 +85,7 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
     cohorts = [
         {
             "period": y,
-            "cells": [cell(fmt, data, data.get("ALL", code, y)) for code in columns],
+            "cells": [cell(fmt, data, data.get("ALL", code, y), code in placebos) for code in columns],
             "warning": ("ALL", y) in warnings,
         }
         for y in years
