@@ -57,6 +57,7 @@ def cell(fmt: Formatter, data: ReportData, row: Indicator | None, placebo: bool 
         "value": value_text(fmt, row, data.min_firms) if row is not None else "–",
         "status": status_of(row),
         "placebo": placebo,
+        "suppressed": bool(row and row.suppressed),
         "detail": " · ".join(t for t in (view["text"], n) if t),
         **view,
     }
