@@ -410,7 +410,7 @@ def effect_intervals(data: ReportData, fmt: Formatter, code: str, period: str) -
     names = [esc(name) for _, name in units]
     fig = go.Figure()
     for uncertain, colour, label in ((False, NAVY, "certain"), (True, UNCERTAIN_COLOUR, "not_certain")):
-        xs, ys, lo, hi, hover, symbols = [], [], [], [], [], []
+        xs, ys, lo, hi, hover = [], [], [], [], []
         for (cid, _), name in zip(units, names, strict=True):
             row = data.get(cid, code, period)
             if row is None or row.value is None or bool(row.spans_zero) != uncertain:
@@ -424,12 +424,11 @@ def effect_intervals(data: ReportData, fmt: Formatter, code: str, period: str) -
             hover.append(esc(" · ".join(t for t in (fmt.value(code, row.value), interval,
                                                      fmt.t("n_firms_short", n=fmt.integer(row.n_firms))
                                                      if row.n_firms else "") if t)))
-            symbols.append("diamond" if cid == "ALL" else "circle")
         if not xs:
             continue
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers", name=esc(fmt.t(label)),
-            marker={"color": colour, "size": 10, "symbol": symbols, "line": {"color": "#ffffff", "width": 1}},
+            marker={"color": colour, "size": 10, "line": {"color": "#ffffff", "width": 1}},
             error_x={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo,
                      "color": colour, "thickness": 2, "width": 5},
             customdata=hover,

@@ -96,6 +96,11 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
             "liquidity": liquidity_view(fmt, data, cid),
         })
     national_gap = gap_view(fmt, data, "ALL")
+    # The national sum nets the clusters ahead of their promise against those short of it: the
+    # board also sees the shortfalls alone (each cluster's latest year with a gap).
+    short = [r for c in data.clusters
+             if (r := latest_with_value(data, c.cluster_id, CASH_GAP)) is not None
+             and r.value is not None and r.value > 0]
     gap_years = [
         {"period": r.period, "text": gap_text(fmt, r, data.min_firms)}
         for r in data.series("ALL", CASH_GAP) if r.value is not None
@@ -111,6 +116,8 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
         "share_text": fmt.percent(national_share) if national_share is not None else "–",
         "gap": national_gap,
         "gap_years": gap_years,
+        "short_text": fmt.t("gap_short_clusters", n=len(short), total=len(data.clusters),
+                            amount=fmt.dkk(sum(r.value or 0.0 for r in short))) if short else "",
         "rows": rows,
         "liquidity_counts": liquidity_counts,
         "liquidity_thresholds": fmt.t(

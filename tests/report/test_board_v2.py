@@ -109,6 +109,9 @@ def test_private_cash_gap_in_kroner_with_its_year_and_sign(data: ReportData) -> 
     assert rows["CenSec"]["gap"]["text"] == "2,4 mio. kr. over løftet"  # its latest year, 2026
     assert rows["CenSec"]["gap"]["period"] == "2026"
     assert ctx["gap"]["text"] == "1,5 mio. kr. over løftet"
+    # The national sum nets CenSec's surplus against AM Hub's gap; the gaps alone are told too
+    # (CenSec's 2025 gap is history: its latest year is ahead).
+    assert ctx["short_text"] == "1 af 11 klynger er under deres løfte, i alt 850.000 kr. (seneste regnskabsår)."
     en = money.context(data, Formatter("en"), FigureBook())
     assert {r["name"]: r for r in en["rows"]}["AM Hub"]["gap"]["text"] == "DKK 850,000 short of the promise"
 
