@@ -108,6 +108,7 @@ def context(data: ReportData, fmt: Formatter) -> dict[str, Any]:
                      "cells": [cell(fmt, data, r, None) for r in national]})
     groups = [
         {"letter": letter, "title": fmt.t(f"headline_{letter}_title"), "text": fmt.t(f"headline_{letter}_text"),
+         "short": fmt.t(f"headline_{letter}_short"),
          "span": sum(1 for c in cols if c.headline == letter),
          "measures": [fmt.indicator(c.code) for c in cols if c.headline == letter]}
         for letter in HEADLINES
