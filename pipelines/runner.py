@@ -277,6 +277,14 @@ def _status(value: str) -> str:
     return value.replace("_", " ")
 
 
+def flagged_line(verdicts: dict[str, str]) -> str:
+    """The clusters with a counted performance shortfall, most serious first (the report's rule,
+    reports/shortfalls.py: data notes never count; docs/indicator-decisions.md)."""
+    order = {"critical": 0, "behind": 1}
+    flagged = sorted((order[v], c, v) for c, v in verdicts.items() if v in order)
+    return "  clusters flagged: " + (", ".join(f"{c} ({v})" for _, c, v in flagged) or "none")
+
+
 def change_lines(changes: RunChanges | None) -> list[str]:
     """What changed against the state before the run: cluster statuses, flags added/removed."""
     if changes is None or changes.as_of is None:
@@ -326,6 +334,8 @@ def summary(settings: Settings, result: dg.ExecuteInProcessResult | str) -> str:
     if not isinstance(result, str):
         counts = changes.counts() if changes and changes.verdicts else None
         lines.append(checks_line(result, counts))
+    if changes and changes.verdicts:
+        lines.append(flagged_line(changes.verdicts))
     lines += change_lines(changes)
     lines.append(f"  warehouse: {settings.warehouse}")
     if report.exists():

@@ -88,10 +88,23 @@ class Indicator:
     suppressed: bool = False
     as_of: dt.date | None = None
     secondary: bool = False
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    @property
+    def spans_zero(self) -> bool | None:
+        """Whether the row's 95 % interval includes 0, i.e. the effect is not statistically certain:
+        ``ci_low`` <= 0 <= ``ci_high`` (the complement of the contract's ``dq_pretrend`` rule, where
+        "certain" means strictly above or below 0). None without an interval (hidden, no figure,
+        fewer than 2 firms)."""
+        if self.suppressed or self.value is None or self.ci_low is None or self.ci_high is None:
+            return None
+        return self.ci_low <= 0.0 <= self.ci_high
 
     def hidden(self, secondary: bool = False) -> Indicator:
-        """This row with its figure suppressed."""
-        return replace(self, value=None, n_firms=None, suppressed=True, secondary=secondary)
+        """This row with its figure (and its interval) suppressed."""
+        return replace(self, value=None, n_firms=None, ci_low=None, ci_high=None, suppressed=True,
+                       secondary=secondary)
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class Grant:
     period_start: dt.date
     period_end: dt.date
     target_smes: int
+    awarded_dkk: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -272,11 +286,13 @@ def load_indicators(
     per row key oldest first, and the reporting dates themselves."""
     rows = [
         primary_suppression(
-            Indicator(c, i, p, v, t, e, None if n is None else int(n), s, as_of=a), min_firms
+            Indicator(c, i, p, v, t, e, None if n is None else int(n), s, as_of=a, ci_low=lo, ci_high=hi),
+            min_firms,
         )
-        for c, i, p, v, t, e, n, s, a in fetch_all(
+        for c, i, p, v, t, e, n, s, a, lo, hi in fetch_all(
             con,
-            "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, as_of "
+            "SELECT cluster_id, indicator, period, value, target, expected, n_firms, status, as_of, "
+            "ci_low, ci_high "
             "FROM marts.indicators WHERE as_of <= ? ORDER BY as_of, cluster_id, indicator, period",
             [as_of],
         )
@@ -352,9 +368,11 @@ def load_report_data(
         accounts[row[0]].append(record)
 
     grants = [
-        Grant(c, t, s, e, int(n or 0))
-        for c, t, s, e, n in fetch_all(
-            con, "SELECT cluster_id, grant_type, period_start, period_end, target_smes FROM marts.grants"
+        Grant(c, t, s, e, int(n or 0), float(a or 0.0))
+        for c, t, s, e, n, a in fetch_all(
+            con,
+            "SELECT cluster_id, grant_type, period_start, period_end, target_smes, awarded_dkk "
+            "FROM marts.grants",
         )
     ]
 

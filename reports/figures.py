@@ -396,3 +396,99 @@ def signals_by_cluster(data: ReportData, fmt: Formatter, year: str) -> FigureDic
         yaxis={"autorange": "reversed", "zeroline": False},
         margin={"l": 10, "r": 20, "t": 10, "b": 40},
     )
+
+
+UNCERTAIN_COLOUR = "#8c959f"
+
+
+def effect_intervals(data: ReportData, fmt: Formatter, code: str, period: str) -> FigureDict:
+    """Dot and whisker: an effect (``period``: ``all`` = every matured cohort) nationally and per
+    cluster, each with its 95 % interval; grey where the interval spans 0 (not statistically
+    certain), with 0 and, where the effect has one, the experience figure as vertical lines.
+    Suppressed figures have no value here (the loader hid them), so they draw nothing."""
+    units = [("ALL", fmt.t("national"))] + [(c.cluster_id, c.organisation) for c in data.clusters]
+    names = [esc(name) for _, name in units]
+    fig = go.Figure()
+    for uncertain, colour, label in ((False, NAVY, "certain"), (True, UNCERTAIN_COLOUR, "not_certain")):
+        xs, ys, lo, hi, hover = [], [], [], [], []
+        for (cid, _), name in zip(units, names, strict=True):
+            row = data.get(cid, code, period)
+            if row is None or row.value is None or bool(row.spans_zero) != uncertain:
+                continue
+            xs.append(row.value)
+            ys.append(name)
+            lo.append(row.value - row.ci_low if row.ci_low is not None else 0.0)
+            hi.append(row.ci_high - row.value if row.ci_high is not None else 0.0)
+            interval = (fmt.t("interval_text", low=fmt.value(code, row.ci_low), high=fmt.value(code, row.ci_high))
+                        if row.ci_low is not None and row.ci_high is not None else "")
+            hover.append(esc(" · ".join(t for t in (fmt.value(code, row.value), interval,
+                                                     fmt.t("n_firms_short", n=fmt.integer(row.n_firms))
+                                                     if row.n_firms else "") if t)))
+        if not xs:
+            continue
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="markers", name=esc(fmt.t(label)),
+            marker={"color": colour, "size": 10, "line": {"color": "#ffffff", "width": 1}},
+            error_x={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo,
+                     "color": colour, "thickness": 2, "width": 5},
+            customdata=hover,
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        ))
+    reference = next((r.target for cid, _ in units
+                      if (r := data.get(cid, code, period)) is not None and r.target is not None), None)
+    if reference is not None:
+        fig.add_trace(go.Scatter(
+            x=[reference, reference], y=[names[0], names[-1]], mode="lines",
+            name=esc(f"{fmt.t('experience_figure')} {fmt.plain(code, reference)}"),
+            line={"color": EXPECTED_COLOUR, "dash": "dot", "width": 1.5}, hoverinfo="skip",
+        ))
+    return _finish(
+        fig, fmt, height=max(260, 24 * len(names) + 90),
+        xaxis={"tickformat": "+.0%", "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#57606a", "zerolinewidth": 1.5,
+               "showgrid": True, "gridcolor": "#eaeef2", "nticks": 5, "tickangle": 0},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names,
+               "autorange": "reversed", "zeroline": False, "showgrid": False},
+        margin={"l": 10, "r": 16, "t": 10, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "font": {"size": 11}},
+    )
+
+
+AT_RISK_COLOUR = "#cf222e"
+SAFE_COLOUR = "#d0d7de"
+
+
+def payout_at_risk(data: ReportData, fmt: Formatter, awarded: dict[str, float]) -> FigureDict:
+    """Each cluster's awarded amount split into the payout at risk and the rest (stacked
+    horizontal bars, millions of DKK), the clusters with most at risk first."""
+    rows = []
+    for c in data.clusters:
+        row = data.get(c.cluster_id, "payout_at_risk_dkk", "to_date")
+        total = awarded.get(c.cluster_id, 0.0)
+        at_risk = row.value if row is not None and row.value is not None else None
+        rows.append((esc(c.organisation), at_risk, total))
+    rows.sort(key=lambda r: (-(r[1] or 0.0), r[0]))
+    names = [r[0] for r in rows]
+    risk = [r[1] for r in rows]
+    rest = [max(0.0, r[2] - (r[1] or 0.0)) if r[2] else None for r in rows]
+    share = [fmt.percent(r[1] / r[2]) if r[1] is not None and r[2] else "–" for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=names, x=[None if v is None else v / 1e6 for v in risk], orientation="h",
+        name=esc(fmt.t("at_risk")), marker={"color": AT_RISK_COLOUR},
+        customdata=[[fmt.dkk(v), s] for v, s in zip(risk, share, strict=True)],
+        hovertemplate="%{y}: %{customdata[0]} (%{customdata[1]})<extra>" + esc(fmt.t("at_risk")) + "</extra>",
+    ))
+    fig.add_trace(go.Bar(
+        y=names, x=[None if v is None else v / 1e6 for v in rest], orientation="h",
+        name=esc(fmt.t("not_at_risk")), marker={"color": SAFE_COLOUR},
+        customdata=[fmt.dkk(v) for v in rest],
+        hovertemplate="%{y}: %{customdata}<extra>" + esc(fmt.t("not_at_risk")) + "</extra>",
+    ))
+    return _finish(
+        fig, fmt, height=max(300, 30 * len(names) + 90), barmode="stack",
+        xaxis={"tickformat": ",.0f", "rangemode": "tozero",
+               "showgrid": True, "gridcolor": "#eaeef2"},
+        yaxis={"autorange": "reversed", "zeroline": False},
+        margin={"l": 10, "r": 16, "t": 10, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}},
+    )

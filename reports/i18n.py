@@ -137,6 +137,8 @@ class Formatter:
         """A fraction as a percentage: ``0.07`` → ``7,0 %`` (da) / ``7.0%`` (en)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "–"
+        if round(value * 100, places) == 0:
+            value = 0.0  # never "-0,0 %" nor "+0,0 %"
         sign = "+" if signed and value > 0 else ""
         number = self._swap(f"{value * 100:,.{places}f}")
         return f"{sign}{number} %" if self.lang == "da" else f"{sign}{number}%"
@@ -152,6 +154,16 @@ class Formatter:
             return "–"
         number = self.decimal(value_dkk / 1e6, 1)
         return f"{number} mio. kr." if self.lang == "da" else f"DKK {number}m"
+
+    def dkk(self, value_dkk: float | None) -> str:
+        """An amount in kroner: millions from 1 million (``12,3 mio. kr.``), whole kroner below
+        (``850.000 kr.`` / ``DKK 850,000``), so that a small amount never reads ``0,0 mio. kr.``."""
+        if value_dkk is None:
+            return "–"
+        if abs(value_dkk) >= 1e6:
+            return self.mdkk(value_dkk)
+        number = self.integer(value_dkk)
+        return f"{number} kr." if self.lang == "da" else f"DKK {number}"
 
     def change(self, indicator: str, delta: float) -> str:
         """A change of an indicator's figure, signed, in its unit: ``+412``, ``+1,2 pct.-point``
@@ -178,7 +190,7 @@ class Formatter:
         if unit == "months":
             return self.months(value)
         if unit == "dkk":
-            return self.mdkk(value)
+            return self.dkk(value)
         return self.decimal(value)
 
     def plain(self, indicator: str, value: float | None) -> str:

@@ -29,6 +29,7 @@ from pipelines.core.publish import replace_durably
 from reports.data import ReportData, is_newest_reporting_date, load_report_data
 from reports.i18n import Formatter
 from reports.sections import build_context
+from reports.shortfalls import flagged_clusters
 from reports.view import FigureBook
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class ReportResult:
     size_bytes: int
     sha256: str
     n_figures: int
-    flagged_clusters: int
+    flagged_clusters: int  # clusters with a counted performance shortfall (data notes never count)
     seconds: float
 
 
@@ -145,7 +146,7 @@ def render_report_result(
         raise
     if size > MAX_REPORT_BYTES:
         log.warning("board report is %d bytes, above the %d byte budget", size, MAX_REPORT_BYTES)
-    flagged = len({f.cluster_id for f in data.flags if f.cluster_id != "ALL"})
+    flagged = len(flagged_clusters(data))  # clusters with a counted performance shortfall
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
     return ReportResult(dated, latest, size, digest, n_figures, flagged, time.perf_counter() - started)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from pipelines.core.catalogue import catalogue
 from pipelines.core.config import Thresholds
+from reports.data import SEVERITY_RANK as SEVERITY_ORDER
 from reports.data import Flag, Indicator, ReportData
 
 # The level each status rule holds a value against (the line between "on track" and not).
@@ -139,3 +140,15 @@ def verdict_of(shortfalls: list[Shortfall], any_figure: bool) -> str:
     if "WARN" in severities:
         return "behind"
     return "on_track" if any_figure else "no_data"
+
+
+def flagged_clusters(data: ReportData) -> list[tuple[str, str]]:
+    """The granted clusters with at least one counted performance shortfall, and the severity of
+    the most serious one (``ERROR``/``WARN``), most severe first, then by cluster id. Data notes
+    never make a cluster flagged; the national level (``ALL``) is not a cluster."""
+    out = []
+    for cluster_id in sorted({f.cluster_id for f in data.flags if f.cluster_id != "ALL"}):
+        shortfalls = cluster_shortfalls(data, cluster_id)
+        if shortfalls:
+            out.append((cluster_id, shortfalls[0].flag.severity))
+    return sorted(out, key=lambda c: (SEVERITY_ORDER.get(c[1], 2), c[0]))

@@ -211,3 +211,17 @@ def year_table(
                           "status_label": fmt.status(status)})
         rows.append({"period": period, "cells": cells})
     return {"headers": [fmt.indicator(c) for c in codes], "rows": rows}
+
+
+def interval_view(fmt: Formatter, row: Indicator | None) -> dict[str, Any]:
+    """An effect's interval in words: ``95 %-interval: -1,2 % til +5,3 %`` and, where it spans 0,
+    "ikke statistisk sikker"; empty texts where the row has no interval."""
+    uncertain = row.spans_zero if row is not None else None
+    if uncertain is None or row is None:
+        return {"text": "", "uncertain": False, "certainty": ""}
+    code = row.indicator
+    return {
+        "text": fmt.t("interval_text", low=fmt.value(code, row.ci_low), high=fmt.value(code, row.ci_high)),
+        "uncertain": uncertain,
+        "certainty": fmt.t("not_certain") if uncertain else fmt.t("certain"),
+    }

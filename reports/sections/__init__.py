@@ -4,8 +4,7 @@
 :func:`build_context` assembles their contexts into everything the templates need, numbers already
 formatted and figures collected in the :class:`~reports.view.FigureBook`.
 
-A new section (e.g. the money section, the effects with their intervals, the six headlines) is one
-module here with ``context(data, fmt, book) -> dict`` (reading the catalogue for what to show, e.g.
+A new section is one module here with ``context(data, fmt, book) -> dict`` (reading the catalogue for what to show, e.g.
 the indicators with ``interval = true`` or a ``headlines`` field), its context under its name in
 :func:`build_context`, one partial ``templates/partials/_<name>.html.j2`` (a ``<section>`` with the
 section's anchor as id), its texts in both ``locales/*.toml`` (``<name>_heading`` at least), and
@@ -21,7 +20,7 @@ from typing import Any
 from pipelines.core.config import TIMEZONE
 from reports.data import ReportData
 from reports.i18n import Formatter
-from reports.sections import clusters, flags, national, quality, signals
+from reports.sections import clusters, effects, flags, headlines, money, national, quality, signals
 from reports.view import FigureBook
 
 
@@ -44,6 +43,9 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("national", "national"),
+    Section("money", "money"),
+    Section("effects", "effects"),
+    Section("headlines", "headlines"),
     Section("clusters", "clusters"),
     Section("signals", "signals"),
     Section("quality", "quality"),
@@ -65,6 +67,9 @@ def build_context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[st
         "min_firms": data.min_firms,
         **national.context(data, fmt, book),
         **flags.context(data, fmt, anchors),
+        "money": money.context(data, fmt, book),
+        "effects": effects.context(data, fmt, book),
+        "headlines": headlines.context(data, fmt),
         "clusters": clusters.context(data, fmt, book, anchors),
         "signals": signals.context(data, fmt, book),
         "quality": quality.context(data, fmt),

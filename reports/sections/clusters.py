@@ -10,7 +10,15 @@ from reports import figures as F
 from reports.data import Activity, ReportData
 from reports.i18n import Formatter
 from reports.shortfalls import cluster_shortfalls, verdict_of
-from reports.view import FigureBook, flags_view, kpi, status_of, value_text, year_table
+from reports.view import (
+    FigureBook,
+    flags_view,
+    interval_view,
+    kpi,
+    status_of,
+    value_text,
+    year_table,
+)
 
 SUSTAINABILITY = ("private_cofinancing_share", "equity_ratio", "liquidity_months", "deb_dependence")
 NETWORK = ("network_density", "network_new_ties", "sme_knowledge_ties_share", "demand_offering_match")
@@ -49,6 +57,9 @@ def context(
             "kpis": kpis,
             "turnover_text": value_text(fmt, trow_c, data.min_firms) if trow_c else fmt.t("no_data"),
             "turnover_status": status_of(trow_c),
+            "turnover_interval": interval_view(fmt, trow_c),
+            "turnover_n": fmt.t("based_on_firms", n=fmt.integer(trow_c.n_firms))
+            if trow_c and trow_c.n_firms and not trow_c.suppressed else "",
             "turnover_status_label": fmt.status(status_of(trow_c)),
             "flags": flags_view(data, fmt, cid),
             "activities": [activity_view(a, fmt) for a in data.top_activities.get(cid, [])],

@@ -15,7 +15,16 @@ from reports import figures as F
 from reports.data import ReportData
 from reports.i18n import Formatter
 from reports.shortfalls import cluster_shortfalls, verdict_of
-from reports.view import FigureBook, change_text, flags_view, kpi, status_of, value_text, year_table
+from reports.view import (
+    FigureBook,
+    change_text,
+    flags_view,
+    interval_view,
+    kpi,
+    status_of,
+    value_text,
+    year_table,
+)
 
 # The national figures whose path over the reporting dates the section shows, in this order.
 NATIONAL_TREND = (
@@ -78,6 +87,7 @@ def context(data: ReportData, fmt: Formatter, book: FigureBook) -> dict[str, Any
         "status": status_of(trow),
         "status_label": fmt.status(status_of(trow)),
         "n_text": fmt.t("based_on_firms", n=fmt.integer(trow.n_firms)) if trow and trow.n_firms else "",
+        "interval": interval_view(fmt, trow),
         "not_yet": trow is None or (trow.value is None and not trow.suppressed),
         "change_text": change_text(fmt, "turnover_effect_2y", data.path("ALL", "turnover_effect_2y")),
     }

@@ -36,6 +36,7 @@ TURNOVER_EFFECT = 0.0712      # → "+7,1 %", n_firms 212
 # A figure resting on 3 firms: must never appear.
 SUPPRESSED_CLUSTER = "censec"
 SUPPRESSED_VALUE = 0.8765432  # turnover_effect_2y of censec, n_firms 3 (would print "+87,7 %")
+SUPPRESSED_CI = (0.8123, 0.9432)  # its interval: must never appear either ("81,2", "94,3")
 # The national collective count on the earlier reporting date: the report says "+412 siden 30. juni 2026".
 OLD_ALL_COLLECTIVE = ALL_COLLECTIVE - 412
 # A value in a row of a later as_of: must never appear in the report of AS_OF.
@@ -65,11 +66,13 @@ def add_indicator(
     n: int | None = None,
     status: str = "no_target",
     as_of: dt.date = AS_OF,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
 ) -> None:
     con.execute(
         "INSERT INTO marts.indicators (cluster_id, indicator, period, value, target, expected, n_firms,"
-        " status, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [cluster, indicator, period, value, target, expected, n, status, as_of],
+        " status, as_of, ci_low, ci_high) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [cluster, indicator, period, value, target, expected, n, status, as_of, ci_low, ci_high],
     ).fetchall()
 
 
@@ -181,18 +184,22 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
             _ind(con, c, "demand_offering_match", str(year), rng.uniform(0.4, 0.9), None, None, None,
                  "no_target")
         if c == SUPPRESSED_CLUSTER:
-            _ind(con, c, "turnover_effect_2y", "all", SUPPRESSED_VALUE, 0.07, None, 3, "on_track")
+            _ind(con, c, "turnover_effect_2y", "all", SUPPRESSED_VALUE, 0.07, None, 3, "on_track",
+                 ci_low=SUPPRESSED_CI[0], ci_high=SUPPRESSED_CI[1])
         else:
             _ind(con, c, "turnover_effect_2y", "all", 0.02 + 0.01 * i, 0.07, None, 10 + i,
-                 "on_track" if 0.02 + 0.01 * i >= 0.07 else "behind")
+                 "on_track" if 0.02 + 0.01 * i >= 0.07 else "behind",
+                 ci_low=0.01 * i - 0.01, ci_high=0.05 + 0.01 * i)
 
+    populate_v2(con, clusters, seed)
     _ind(con, "ALL", "smes_collective", "to_date", ALL_COLLECTIVE, 5562, ALL_COLLECTIVE_EXP,
          int(ALL_COLLECTIVE), "on_track")
     _ind(con, "ALL", "smes_concepts", "to_date", ALL_CONCEPTS, 683, ALL_CONCEPTS_EXP,
          int(ALL_CONCEPTS), "critical")
     _ind(con, "ALL", "private_cofinancing_share", "2025", 0.3012, 0.35, None, None, "behind")
     _ind(con, "ALL", "private_cofinancing_share", "2026", 0.3321, 0.35, None, None, "behind")
-    _ind(con, "ALL", "turnover_effect_2y", "all", TURNOVER_EFFECT, 0.07, None, 212, "on_track")
+    _ind(con, "ALL", "turnover_effect_2y", "all", TURNOVER_EFFECT, 0.07, None, 212, "on_track",
+         ci_low=0.031, ci_high=0.115)
     for year, d, a in ((2025, 0.061, 0.118), (2026, 0.094, 0.152)):
         _ind(con, "ALL", "activities_defence_share", str(year), d, None, None, None, "no_target")
         _ind(con, "ALL", "activities_ai_share", str(year), a, None, None, None, "no_target")
@@ -251,6 +258,42 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = 7) -> None:
             " raw) VALUES ('sha', 'f.csv', ?, ?, ?, 'detail', '{}')",
             [ds, n + 1, reason],
         ).fetchall()
+
+
+def populate_v2(con: duckdb.DuckDBPyConnection, clusters: list[str], seed: int) -> None:
+    """The rows of the report's money, effects and headlines sections (issue 19, part 2), from a
+    random stream of their own so that the other rows keep their values."""
+    _ind = add_indicator
+    rng = random.Random(seed + 1)
+    total_risk = 0.0
+    for i, c in enumerate(clusters):
+        risk = 0.0 if i % 3 else rng.uniform(1e6, 20e6)
+        total_risk += risk
+        _ind(con, c, "payout_at_risk_dkk", "to_date", risk)
+        for year in (2025, 2026):
+            _ind(con, c, "private_cash_gap_dkk", str(year), rng.uniform(-3e6, 3e6))
+            free = rng.uniform(-1, 6)
+            _ind(con, c, "free_liquidity_months", str(year), free, None, None, None,
+                 "critical" if free < 0 else ("behind" if free < 1 else "on_track"))
+            _ind(con, c, "user_payment_share", str(year), rng.uniform(0.1, 0.5))
+            _ind(con, c, "core_theme_share", str(year), rng.uniform(0.3, 0.9))
+        for code in ("sme_share", "sme_depth_share", "multi_cluster_sme_share"):
+            _ind(con, c, code, "to_date", rng.uniform(0.2, 0.95), n=40 + i)
+        _ind(con, c, "large_firm_participants", "to_date", 5 + i, n=5 + i)
+        for code in ("employment_effect_2y", "gross_profit_effect_2y", "turnover_pretrend"):
+            value = rng.uniform(-0.02, 0.1) if code != "turnover_pretrend" else rng.uniform(-0.02, 0.02)
+            half = rng.uniform(0.01, 0.06)
+            n = 3 if c == SUPPRESSED_CLUSTER else 10 + i
+            _ind(con, c, code, "all", value, n=n, ci_low=value - half, ci_high=value + half)
+    _ind(con, "ALL", "payout_at_risk_dkk", "to_date", total_risk)
+    for code, value in (("employment_effect_2y", 0.041), ("gross_profit_effect_2y", 0.093),
+                        ("turnover_pretrend", 0.004)):
+        _ind(con, "ALL", code, "all", value, n=212, ci_low=value - 0.02, ci_high=value + 0.02)
+    # The first cluster's placebo lies wholly above 0: the warning.
+    _ind(con, "ALL", "private_cash_gap_dkk", "2026", 1.25e6)
+    con.execute("UPDATE marts.indicators SET value = 0.05, ci_low = 0.02, ci_high = 0.08 "
+                "WHERE cluster_id = ? AND indicator = 'turnover_pretrend'", [clusters[0]]).fetchall()
+    add_flag(con, clusters[0], "dq_pretrend", "all", "WARN")
 
 
 def add_later_run(con: duckdb.DuckDBPyConnection) -> None:

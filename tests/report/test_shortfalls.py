@@ -170,3 +170,14 @@ def test_the_english_report_gives_the_size_in_english(html):
 
 def test_verdict_without_any_figure_is_no_data() -> None:
     assert verdict_of([], False) == "no_data"
+
+
+def test_flagged_clusters_are_those_with_a_counted_shortfall(data: ReportData) -> None:
+    """CenSec's 2025 liquidity is over but its turnover effect ('all') counts; DigitalLead has
+    data notes only; the most serious severity of each, ERROR first."""
+    from reports.shortfalls import flagged_clusters
+
+    assert flagged_clusters(data) == [
+        ("lifestyle-design", "ERROR"), ("odense-robotics", "ERROR"),
+        ("censec", "WARN"), ("copenhagen-fintech", "WARN"),
+    ]
