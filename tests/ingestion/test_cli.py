@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.ingestion.conftest import GRANTS_CSV
+from tests.ingestion.samples import GRANTS_CSV
 
 ROOT = Path(__file__).resolve().parents[2]
 

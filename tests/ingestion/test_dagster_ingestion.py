@@ -7,7 +7,7 @@ import dagster as dg
 from assets.ingestion.definitions import staging_assets
 from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
 
 def test_definitions_load_with_jobs_schedule_and_sensor():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 
 HEADER = "activity_id,cvr,participation_date,firm_name\n"
 

@@ -47,7 +47,7 @@ def test_danish_excel_csv_in_windows_1252(inbox, ingest, query):
 
 
 def test_danish_letters_survive_windows_1252_and_utf8(inbox, ingest, query):
-    from tests.ingestion.conftest import GRANTS_CSV
+    from tests.ingestion.samples import GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write(
@@ -78,7 +78,7 @@ def test_xlsx_first_sheet_header_in_row_1(inbox, ingest, query):
 
 
 def test_xlsx_dates_and_numeric_cvr(inbox, ingest, query):
-    from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+    from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write("activities/a.csv", ACTIVITIES_CSV)
@@ -109,7 +109,7 @@ def test_parquet_typed_columns(inbox, ingest, query):
 
 
 def test_parquet_dates_bools_and_integer_cvr(inbox, ingest, query):
-    from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+    from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write("activities/a.csv", ACTIVITIES_CSV)
@@ -141,7 +141,7 @@ def test_column_names_match_case_and_space_insensitively_extra_columns_kept_raw(
 
 
 def test_quoted_cell_spanning_lines_keeps_record_numbers(inbox, ingest, query):
-    from tests.ingestion.conftest import GRANTS_CSV
+    from tests.ingestion.samples import GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write(
@@ -158,7 +158,7 @@ def test_quoted_cell_spanning_lines_keeps_record_numbers(inbox, ingest, query):
 
 def test_blank_lines_are_not_records_but_a_record_of_empty_fields_is(inbox, ingest, query):
     """As for csv.DictReader, pandas, DuckDB and an XLSX sheet's blank rows."""
-    from tests.ingestion.conftest import GRANTS_CSV
+    from tests.ingestion.samples import GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write(
@@ -189,7 +189,7 @@ def _firm_cells(query):
 
 def test_comma_csv_numbers_use_dot_decimals_only(inbox, ingest, query):
     """'1,200' in a comma CSV is neither silently 1.2 nor a guessed 1200: it is bad_type."""
-    from tests.ingestion.conftest import CVR_A, CVR_B, CVR_C
+    from tests.ingestion.samples import CVR_A, CVR_B, CVR_C
 
     inbox.write(
         "firms/f.csv",
@@ -207,7 +207,7 @@ def test_comma_csv_numbers_use_dot_decimals_only(inbox, ingest, query):
 
 
 def test_danish_csv_numbers_and_xlsx_text_cells_in_either_form(inbox, ingest, query):
-    from tests.ingestion.conftest import CVR_A, CVR_B, CVR_C, CVR_D
+    from tests.ingestion.samples import CVR_A, CVR_B, CVR_C, CVR_D
 
     inbox.write(
         "firms/a.csv",

@@ -15,7 +15,7 @@ from assets.ingestion.validation import References, validate
 from pipelines import cli
 from pipelines.core.contract import DATASETS
 from pipelines.validate_file import validate_file
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS_CSV
 
 NO_WAREHOUSE = "/nonexistent/warehouse.duckdb"
 

@@ -10,7 +10,7 @@ from pipelines.core.config import deployment_paths
 from pipelines.core.resources import WarehouseResource
 from pipelines.definitions import build_definitions
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, CVR_B, GRANTS_CSV
 
 
 def _run(tmp_path):

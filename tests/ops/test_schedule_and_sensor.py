@@ -15,7 +15,7 @@ from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer
 from pipelines.definitions import defs
 from pipelines.sensors import inbox_sensor
-from tests.ingestion.conftest import GRANTS_CSV
+from tests.ingestion.samples import GRANTS_CSV
 
 
 def test_schedule_runs_the_nightly_job_at_0200_copenhagen_and_is_on_by_default():

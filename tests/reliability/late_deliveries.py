@@ -13,7 +13,7 @@ from assets.ingestion.loader import ingest_dataset
 from assets.models.models import run_all
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.warehouse import connect_writer
-from tests.ingestion.conftest import CVR_A, CVR_B, CVR_C, CVR_D, Inbox
+from tests.ingestion.samples import CVR_A, CVR_B, CVR_C, CVR_D, Inbox
 
 AS_OF = dt.date(2026, 6, 30)
 CVR_E = "20000015"  # 2*2 + 1*2 + 5*1 = 11

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, CVR_B, CVR_C, GRANTS_CSV
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-06-30"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from tests.ingestion.conftest import GRANTS_CSV
+from tests.ingestion.samples import GRANTS_CSV
 
 HEADER = "activity_id,grant_id,title,theme,start_date\n"
 

@@ -23,7 +23,7 @@ from assets.ingestion.definitions import staging_assets
 from pipelines.core.config import deployment_paths
 from pipelines.core.resources import FilesNotTaken, WarehouseResource
 from pipelines.core.warehouse import WarehouseLockTimeout, exclusive_lock, lock_holder
-from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
 PARTICIPATION = f"activity_id,cvr,participation_date\nAC1,{CVR_A},2025-02-01\n"
 

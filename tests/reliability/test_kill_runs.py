@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from tests.ingestion.conftest import CVR_A
+from tests.ingestion.samples import CVR_A
 from tests.reliability.runs import impact_run
 from tests.reliability.runs import snapshot as _snapshot
 from tests.reliability.runs import write_inbox as _write_inbox

@@ -246,7 +246,7 @@ def test_every_process_resolves_a_symlinked_warehouse_to_the_same_file(tmp_path,
 def test_previews_in_the_event_log_hold_no_firm_names_or_numbers(inbox, warehouse):
     from assets.ingestion.definitions import staging_assets
     from pipelines.core.config import deployment_paths
-    from tests.ingestion.conftest import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
+    from tests.ingestion.samples import ACTIVITIES_CSV, CVR_A, GRANTS_CSV
 
     inbox.write("grants/g.csv", GRANTS_CSV)
     inbox.write("activities/a.csv", ACTIVITIES_CSV)

@@ -7,20 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.core.config import Settings, load_settings
 from pipelines.core.warehouse import connect_writer
 from reports import render_report
 from tests.report import fixture_data
+from tests.report.helpers import settings_for
 
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     """A fixture warehouse with one full ``as_of`` of report inputs (and an older one)."""
     return fixture_data.build(tmp_path / "w.duckdb")
-
-
-def settings_for(warehouse: Path, reports: Path, lang: str = "da") -> Settings:
-    return load_settings(warehouse=warehouse, reports=reports, as_of=fixture_data.AS_OF, lang=lang)
 
 
 @pytest.fixture
@@ -34,10 +30,3 @@ def render(warehouse: Path, tmp_path: Path) -> Callable[..., tuple[Path, str]]:
         return path, path.read_text(encoding="utf-8")
 
     return _render
-
-
-def without_plotly(html: str) -> str:
-    """The report minus the embedded plotly.js (which is full of unrelated numbers)."""
-    start = html.index('<script id="plotly-js">')
-    end = html.index("</script>", start)
-    return html[:start] + html[end:]

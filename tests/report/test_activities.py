@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.core.warehouse import connect_writer
 from tests.report import fixture_data as fx
-from tests.report.conftest import without_plotly
+from tests.report.helpers import without_plotly
 
 Render = Callable[..., tuple[Path, str]]
 

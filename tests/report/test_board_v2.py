@@ -17,7 +17,7 @@ from reports.sections import effects, headlines, money
 from reports.shortfalls import flagged_clusters
 from reports.view import FigureBook
 from tests.report import fixture_data as fx
-from tests.report.conftest import without_plotly
+from tests.report.helpers import without_plotly
 
 ind, flag = fx.add_indicator, fx.add_flag
 JSON_BLOCK = re.compile(r'<script type="application/json" data-figure="([^"]+)">(.*?)</script>', re.S)

@@ -17,7 +17,7 @@ from pipelines.core.warehouse import connect_writer
 from reports.data import Indicator, ReportData, load_report_data, secondary_suppression
 from reports.render import build_html
 from tests.report import fixture_data as fx
-from tests.report.conftest import without_plotly
+from tests.report.helpers import without_plotly
 
 JSON_BLOCK = re.compile(r'<script type="application/json" data-figure="[^"]+">(.*?)</script>', re.S)
 D1, D2 = fx.OLD_AS_OF, fx.AS_OF

@@ -18,7 +18,7 @@ from pipelines.core.warehouse import connect_writer
 from reports import render_report, render_report_result
 from reports.render import MAX_REPORT_BYTES
 from tests.report import fixture_data as fx
-from tests.report.conftest import settings_for, without_plotly
+from tests.report.helpers import settings_for, without_plotly
 
 Render = Callable[..., tuple[Path, str]]
 JSON_BLOCK = re.compile(r'<script type="application/json" data-figure="([^"]+)">(.*?)</script>', re.S)
@@ -245,7 +245,7 @@ def test_neither_report_repeats_the_pipelines_flag_messages(warehouse, tmp_path)
     from pipelines.core.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
-    from tests.report.conftest import settings_for
+    from tests.report.helpers import settings_for
 
     with connect_writer(warehouse) as con:
         con.execute(
@@ -299,7 +299,7 @@ def test_a_free_liquidity_flag_is_a_sentence_in_the_reports_language(warehouse, 
     from pipelines.core.warehouse import connect_writer
     from reports.render import render_report_result
     from tests.report import fixture_data
-    from tests.report.conftest import settings_for
+    from tests.report.helpers import settings_for
 
     message = "Odense Robotics: cash net of unspent advance payments equals -0,4 months of costs in 2026"
     with connect_writer(warehouse) as con:

@@ -16,7 +16,7 @@ from reports.data import ReportData, load_report_data
 from reports.render import build_html
 from reports.shortfalls import cluster_shortfalls, data_notes, shortfall_size, verdict_of
 from tests.report import fixture_data as fx
-from tests.report.conftest import without_plotly
+from tests.report.helpers import without_plotly
 
 ind, flag = fx.add_indicator, fx.add_flag
 

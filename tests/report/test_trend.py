@@ -14,7 +14,7 @@ from reports.i18n import Formatter
 from reports.render import build_html
 from reports.trend import first_day_reaching, projection
 from tests.report import fixture_data as fx
-from tests.report.conftest import without_plotly
+from tests.report.helpers import without_plotly
 
 D0, D1, D2 = dt.date(2026, 3, 31), fx.OLD_AS_OF, fx.AS_OF
 START, END = dt.date(2025, 1, 1), dt.date(2028, 12, 31)
