@@ -101,7 +101,9 @@ VOLATILE = {
     "ingested_at", "_loaded_at", "run_id", "file_mtime_ns", "file_ctime_ns", "delivery_seq",
     "resolved_at", "resolved_run_id", "delivered_reason", "built_at", "seen_at",
 }
-NOT_COMPARED = {"meta.build_state"}
+# Records of how the warehouse came about, which differ by design between one run and several:
+# the build fingerprints, and the history of each run's cluster verdicts and flags.
+NOT_COMPARED = {"meta.build_state", "marts.run_history"}
 
 
 _XLSX: dict[str, bytes] = {}
