@@ -29,7 +29,7 @@ import polars as pl
 from pipelines.core.catalogue import catalogue
 from pipelines.core.config import load_settings, parse_as_of
 from pipelines.core.outputs import DERIVED, OutputTable, outputs
-from pipelines.core.warehouse import connect_reader, fetch_all
+from pipelines.core.warehouse import connect_reader, fetch_all, table_columns
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Excel's limits: rows per sheet (the header included) and characters per cell.
@@ -70,19 +70,6 @@ def newest_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 def reporting_dates(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     return [r[0] for r in fetch_all(con, "SELECT DISTINCT as_of FROM marts.indicators ORDER BY 1 DESC")]
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".")
-    return [
-        r[0]
-        for r in fetch_all(
-            con,
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s "
-            "AND table_name = $t ORDER BY ordinal_position",
-            {"s": schema, "t": name},
-        )
-    ]
 
 
 def sheet_columns(declared: OutputTable, present: list[str]) -> list[str]:
@@ -133,7 +120,7 @@ def read_sheets(con: duckdb.DuckDBPyConnection, as_of: dt.date, lang: str) -> li
     sheets = []
     out = outputs()
     for declared in out.tables:
-        columns = sheet_columns(declared, _table_columns(con, declared.name))
+        columns = sheet_columns(declared, table_columns(con, declared.name))
         query = _query(declared, columns)
         params = {"as_of": as_of, "all_clusters": out.all_clusters[lang]}
         used = {k: v for k, v in params.items() if f"${k}" in query}

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from pipelines.core.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all, table_columns
 
 _TIME_COLUMNS = ("_loaded_at", "ingested_at")
 # Columns a later run updates in place (a late reference resolves rejected rows and moves them to
@@ -30,22 +30,14 @@ def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
     """What says ``schema.table`` is unchanged: (rows, latest load time) where it has a load-time
     column (every staged or recorded row gets a new one), else (rows, a hash of its content):
     reference data edited by the secretariat, rejected rows."""
-    schema, name = table.split(".")
-    columns = {
-        r[0]
-        for r in fetch_all(
-            con,
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s AND table_name = $t",
-            {"s": schema, "t": name},
-        )
-    }
+    columns = set(table_columns(con, table))
     if not columns:
         return (table, "missing")
     stamp = next((c for c in _TIME_COLUMNS if c in columns), None)
     select = f"count(*), max({stamp})" if stamp else "count(*), bit_xor(hash(t))"
     if table in _UPDATED_IN_PLACE:
         select += f", {_UPDATED_IN_PLACE[table]}"
-    return (table, *fetch_all(con, f"SELECT {select} FROM {schema}.{name} AS t")[0])
+    return (table, *fetch_all(con, f"SELECT {select} FROM {table} AS t")[0])
 
 
 def fingerprint(*parts: Any) -> str:

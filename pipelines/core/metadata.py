@@ -15,7 +15,7 @@ import duckdb
 
 from pipelines.core.contract import IDENTIFYING_COLUMNS, LINEAGE_COLUMNS, Dataset
 from pipelines.core.outputs import column_description
-from pipelines.core.warehouse import fetch_all
+from pipelines.core.warehouse import fetch_all, table_columns
 
 OWNERS = ["team:impact-model"]
 PREVIEW_ROWS = 10
@@ -76,16 +76,7 @@ def table_preview(
     Columns that name or identify a firm (``contract.IDENTIFYING_COLUMNS``) are left out: the
     event log is read by more people than the warehouse, and keeps what it stores.
     """
-    schema, name = table.split(".", 1)
-    present = [
-        r[0]
-        for r in fetch_all(
-            con,
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s "
-            "AND table_name = $t ORDER BY ordinal_position",
-            {"s": schema, "t": name},
-        )
-    ]
+    present = table_columns(con, table)
     shown = [c for c in present if c not in IDENTIFYING_COLUMNS]
     select = ", ".join(f'"{c}"' for c in shown) if shown else "NULL AS no_columns_shown"
     cursor = con.execute(f"SELECT {select} FROM {table} {where} LIMIT {int(limit)}", params or {})

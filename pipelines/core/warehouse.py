@@ -168,6 +168,20 @@ def fetch_all(
     return con.execute(query, params or []).fetchall()
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of ``schema.table`` in their order (none when it does not exist)."""
+    schema, name = table.split(".", 1)
+    return [
+        r[0]
+        for r in fetch_all(
+            con,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $s "
+            "AND table_name = $t ORDER BY ordinal_position",
+            {"s": schema, "t": name},
+        )
+    ]
+
+
 def fetch_pl(
     con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any] | Sequence[Any] | None = None
 ) -> pl.DataFrame:
