@@ -215,12 +215,12 @@ def _read_parquet(data: bytes) -> RawTable:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as exc:
         raise UnreadableFile(f"the Parquet file cannot be read: {exc}") from None
+    # Columns by position, not by name: a delivered header may be "*" or look like a regex, which
+    # pl.col would read as a pattern.
     frame = frame.with_columns(
         [
-            pl.col(name).dt.date().cast(pl.String)
-            if dtype == pl.Datetime
-            else pl.col(name).cast(pl.String)
-            for name, dtype in frame.schema.items()
+            pl.nth(i).dt.date().cast(pl.String) if dtype == pl.Datetime else pl.nth(i).cast(pl.String)
+            for i, dtype in enumerate(frame.dtypes)
         ]
     )
     return RawTable(_clean(frame), "parquet", decimal_comma=False)
@@ -228,4 +228,4 @@ def _read_parquet(data: bytes) -> RawTable:
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Every column as text, cells kept as delivered (parsing trims them)."""
-    return frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns)
+    return frame.with_columns(pl.all().cast(pl.String))  # pl.col("*") would be every column

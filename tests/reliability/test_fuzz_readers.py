@@ -23,6 +23,7 @@ REFS = References(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".xlsx", ".parquet", ".txt", ""]))
 @example(data=b"x\x01\x02\x01", suffix=".csv")  # zlib's magic bytes: Polars tried to inflate them
+@example(data=b"*,", suffix=".csv")  # a column named "*": pl.col("*") is every column
 def test_any_bytes_either_read_or_fail_cleanly(data: bytes, suffix: str):
     try:
         table = read_table(Path(f"fuzz{suffix}"), data)
@@ -65,3 +66,12 @@ def test_a_header_that_looks_like_compressed_data_is_read_as_text():
     table = read_table(Path("x.csv"), b"x^2,b\n1,2\n")
     assert table.frame.columns == ["x^2", "b"]
     assert table.frame.rows() == [("1", "2")]
+
+
+def test_a_header_named_like_a_column_pattern_is_read_as_text() -> None:
+    """Found by the fuzz test above: a column named "*" (Polars' wildcard) or "^a.*$" (a regex for
+    pl.col) is an ordinary column of the file."""
+    for header in ("*,", "*,x", "^a.*$,b"):
+        table = read_table(Path(f"odd_{len(header)}.csv"), f"{header}\n1,2\n".encode())
+        assert table.frame.columns == header.split(",")
+        assert table.frame.row(0) == ("1", "2")
