@@ -8,22 +8,13 @@ import pytest
 
 from pipelines.core.metadata import table_schema_of
 from pipelines.core.outputs import DERIVED, OutputsError, outputs, parse_outputs
-from pipelines.core.warehouse import connect_writer, fetch_all
+from pipelines.core.warehouse import connect_writer, table_columns
 
 
 def test_every_column_of_the_published_tables_is_declared(tmp_path) -> None:
     with connect_writer(tmp_path / "w.duckdb") as con:
         for table in outputs().tables:
-            schema, name = table.name.split(".")
-            present = {
-                r[0]
-                for r in fetch_all(
-                    con,
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = $s AND table_name = $t",
-                    {"s": schema, "t": name},
-                )
-            }
+            present = set(table_columns(con, table.name))
             assert present, table.name
             undeclared = present - set(table.stored_columns) - set(table.internal)
             assert not undeclared, f"{table.name}: declare {sorted(undeclared)} in outputs.toml"
