@@ -26,6 +26,7 @@ the report (the run still exits 0, see the output contract).
 
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -36,7 +37,7 @@ from pipelines.core.config import Settings
 from pipelines.core.contract import INGESTION_ORDER, UPSTREAM
 from pipelines.core.keys import model_key, staging_key
 from pipelines.core.resources import WarehouseResource
-from quality.ingestion import ingestion_health
+from quality.ingestion import health_state, ingestion_health
 from quality.marts import (
     FAMILIES,
     FAMILY_TITLES,
@@ -47,7 +48,7 @@ from quality.marts import (
     indicators_integrity,
 )
 from quality.results import SuiteReport, check_result
-from quality.reuse import reused_or_evaluated
+from quality.reuse import Inputs, reused_or_evaluated
 from quality.staging import validate_staging_table
 
 INDICATORS_KEY = model_key("marts", "indicators")
@@ -72,6 +73,10 @@ _READS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What _marts_inputs reads, as assets.
+MARTS_CHECK_READS = (INDICATORS_KEY, FLAGS_KEY, staging_key("grants"))
+
+
 def _marts_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Any]:
     """What a marts check reads: the run's as_of, the two marts models, the grants."""
     return [
@@ -83,6 +88,21 @@ def _marts_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[An
     ]
 
 
+@dataclass(frozen=True)
+class CheckPlan:
+    """What the run planner (``pipelines/planning.py``) needs to know of one check: the name its
+    results are stored under, what its fingerprint reads (:func:`quality.reuse.is_current`), and
+    the assets whose rebuild in a run makes it run too."""
+
+    check: dg.AssetCheckKey
+    stored_as: str
+    inputs: Inputs
+    reads: tuple[dg.AssetKey, ...]
+
+
+CHECK_PLANS: list[CheckPlan] = []
+
+
 def suite_check(
     *,
     asset: dg.AssetKey,
@@ -92,9 +112,18 @@ def suite_check(
     evaluate: Callable[[duckdb.DuckDBPyConnection, Settings, Any], dg.AssetCheckResult],
     blocking: bool = False,
     additional_deps: list[dg.AssetKey] | None = None,
+    reads: tuple[dg.AssetKey, ...] = (),
 ) -> dg.AssetChecksDefinition:
     """A check on ``asset`` that runs ``evaluate`` (or reuses its last result, see
-    :func:`quality.reuse.reused_or_evaluated`); every check of this module is built here."""
+    :func:`quality.reuse.reused_or_evaluated`); every check of this module is built here.
+    ``reads``: assets its inputs read besides ``asset`` and ``additional_deps``."""
+    stored_as = f"{asset.to_user_string()}.{name}"
+    CHECK_PLANS.append(
+        CheckPlan(
+            dg.AssetCheckKey(asset, name), stored_as, inputs,
+            tuple(dict.fromkeys((asset, *(additional_deps or ()), *reads))),
+        )
+    )
 
     @dg.asset_check(
         asset=asset,
@@ -108,7 +137,7 @@ def suite_check(
     ) -> dg.AssetCheckResult:
         return reused_or_evaluated(
             warehouse,
-            f"{asset.to_user_string()}.{name}",
+            stored_as,
             inputs,
             lambda con, settings: [evaluate(con, settings, context.log)],
         )[0]
@@ -156,7 +185,7 @@ def _marts_check(
 
     return suite_check(
         asset=asset, name=name, description=description, inputs=_marts_inputs,
-        evaluate=evaluate, additional_deps=deps,
+        evaluate=evaluate, additional_deps=deps, reads=MARTS_CHECK_READS,
     )
 
 
@@ -209,6 +238,7 @@ def _business_check(family: str) -> dg.AssetChecksDefinition:
         ),
         inputs=_marts_inputs,
         evaluate=evaluate,
+        reads=MARTS_CHECK_READS,
     )
 
 
@@ -234,28 +264,38 @@ def ingestion_health_check(
     selected = {key.asset_key for key in context.selected_asset_check_keys}
     datasets = [d for d in INGESTION_ORDER if staging_key(d) in selected]
 
-    def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dg.AssetCheckResult]:
-        _, reports = ingestion_health(con, settings.thresholds.max_rejected_share, datasets)
-        results = []
-        for dataset in datasets:
-            report = reports[dataset]
-            file_failed = any(o.label == "no failed file" and not o.success for o in report.outcomes)
-            results.append(
-                check_result(
-                    report,
-                    ERROR if file_failed else WARN,
-                    asset_key=staging_key(dataset),
-                    check_name="ingestion_health",
-                )
-            )
-        return results
+    for dataset in datasets:
+        yield from reused_or_evaluated(
+            warehouse,
+            _health_stored_as(dataset),
+            _health_inputs(dataset),
+            lambda con, settings, dataset=dataset: [_health_result(con, settings, dataset)],
+        )
 
-    yield from reused_or_evaluated(
-        warehouse,
-        "ingestion_health:" + ",".join(datasets),
-        lambda con, _: [table_state(con, "meta.ingested_files")],
-        evaluate,
+
+def _health_stored_as(dataset: str) -> str:
+    return f"ingestion_health:{dataset}"
+
+
+def _health_inputs(dataset: str) -> Inputs:
+    return lambda con, _: [health_state(con, dataset)]
+
+
+def _health_result(con: duckdb.DuckDBPyConnection, settings: Settings, dataset: str) -> dg.AssetCheckResult:
+    report = ingestion_health(con, settings.thresholds.max_rejected_share, [dataset])[dataset]
+    file_failed = any(o.label == "no failed file" and not o.success for o in report.outcomes)
+    return check_result(
+        report, ERROR if file_failed else WARN, asset_key=staging_key(dataset), check_name="ingestion_health"
     )
+
+
+CHECK_PLANS += [
+    CheckPlan(
+        dg.AssetCheckKey(staging_key(d), "ingestion_health"), _health_stored_as(d), _health_inputs(d),
+        (staging_key(d),),
+    )
+    for d in INGESTION_ORDER
+]
 
 
 STAGING_CHECKS: list[dg.AssetChecksDefinition] = [
