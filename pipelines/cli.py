@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=["da", "en"], help="report language (IMPACT_LANG, default da)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
     run.add_argument(
+        "--all-steps", dest="all_steps", action="store_true",
+        help="run every step, also those whose inputs did not change (IMPACT_ALL_STEPS=1); by "
+        "default a run leaves them out (their last results stand)",
+    )
+    run.add_argument(
         "--quiet", action="store_true",
         help="no progress line (there is none anyway when stderr is not a terminal)",
     )
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_settings(args.inbox, args.warehouse, args.reports, args.as_of, args.lang)
             from pipelines.runner import run_pipeline
 
-            return run_pipeline(settings, verbose=args.verbose, quiet=args.quiet)
+            return run_pipeline(settings, verbose=args.verbose, quiet=args.quiet, all_steps=args.all_steps)
         if args.command == "demo":
             return _demo(args)
         if args.command == "validate":

@@ -28,7 +28,8 @@ from pipelines.core.faults import describe_os_error
 from pipelines.core.publish import corrupt_warehouse_message, warehouse_problem
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_reader, fetch_all
-from pipelines.jobs import inbox_job
+from pipelines.jobs import INBOX_JOB_NAME, inbox_job
+from pipelines.planning import planned_run_request
 
 # Unchanged this long (or for one tick) = no longer being written. IMPACT_SENSOR_SETTLED_AFTER_SECONDS
 # (read when the code location loads) changes it, e.g. 0 in the test that drives the daemon.
@@ -175,7 +176,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResour
     run_key = hashlib.sha256(
         "\n".join(f"{n}={scan.cursor[n][0]}" for n in scan.new).encode()
     ).hexdigest()[:16]
-    return dg.RunRequest(
-        run_key=run_key,
-        tags={"impact/new_files": str(len(scan.new))},
+    return planned_run_request(
+        context, settings, INBOX_JOB_NAME,
+        run_key=run_key, tags={"impact/new_files": str(len(scan.new))},
     )

@@ -28,21 +28,24 @@ Evaluate = Callable[[duckdb.DuckDBPyConnection, Settings], list[dg.AssetCheckRes
 
 
 def is_current(
-    con: duckdb.DuckDBPyConnection, settings: Settings, name: str, inputs: Inputs
+    con: duckdb.DuckDBPyConnection, settings: Settings, name: str, inputs: Inputs, failed_too: bool = False
 ) -> bool:
     """Whether check ``name`` would answer from its stored results (the same fingerprint as
-    :func:`reused_or_evaluated` computes) and every one of them passed.
+    :func:`reused_or_evaluated` computes) and every one of them passed (or ``failed_too``).
 
     The run planner (``pipelines/planning.py``) leaves such a check out of a run whose other
-    inputs are unchanged: its result stands. A check that failed or warned is always run again,
-    so that it still blocks, and the run's summary still names it.
+    inputs are unchanged: its result stands. A pipeline check that failed or warned is run again,
+    so that it still blocks, and the run's summary still names it; a cluster status check's
+    failure is the clusters' performance, which the summary counts from ``marts.run_history``.
     """
     previous = stored(con, f"check:{name}")
     if not (previous and previous[1]):
         return False
     if previous[0] != fingerprint(CODE_VERSION, settings.thresholds, inputs(con, settings)):
         return False
-    return all(result_from_json(text, previous[2]).passed for text in json.loads(previous[1]))
+    return failed_too or all(
+        result_from_json(text, previous[2]).passed for text in json.loads(previous[1])
+    )
 
 
 def reused_or_evaluated(

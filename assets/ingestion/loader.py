@@ -212,6 +212,20 @@ def _read_settled(path: Path, file_name: str, stamp: dict[str, int]) -> bytes:
     return data
 
 
+def recorded_unchanged(con: duckdb.DuckDBPyConnection, file_name: str, stamp: dict[str, int]) -> bool:
+    """Whether ``file_name`` is recorded with this size, modification and change time: unchanged,
+    so not read again. The change time is what catches a same-size file copied in with its old
+    modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it."""
+    return bool(
+        fetch_all(
+            con,
+            """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
+               AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
+            {"name": file_name, **stamp},
+        )
+    )
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection, inbox: Path, path: Path, dataset: Dataset, run_id: str | None
 ) -> FileOutcome:
@@ -222,15 +236,7 @@ def ingest_file(
         return FileOutcome(file_name, "skipped")  # removed since the folder was listed
     except OSError as exc:
         raise as_machine_fault(exc, f"looking at {file_name} in the inbox") from exc
-    if fetch_all(
-        con,
-        """SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_size_bytes = $size
-           AND file_mtime_ns = $mtime AND file_ctime_ns = $ctime LIMIT 1""",
-        {"name": file_name, **stamp},
-    ):
-        # Recorded under this path with this size, modification and change time: unchanged,
-        # not read. The change time is what catches a same-size file copied in with its old
-        # modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it.
+    if recorded_unchanged(con, file_name, stamp):
         return FileOutcome(file_name, "skipped")
     data = _read_settled(path, file_name, stamp)
     sha = sha256_of(data)

@@ -57,6 +57,16 @@ def _tables_exist(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bo
     return all(t in present for t in tables)
 
 
+def model_is_current(con: duckdb.DuckDBPyConnection, model: Model, params: dict[str, Any]) -> tuple[bool, str, Any]:
+    """(whether ``model`` would not be rebuilt, its inputs' fingerprint, its stored state): its
+    tables exist and were built from inputs with this fingerprint. The model asset and the run
+    planner (``pipelines/planning.py``) ask this one question."""
+    fp = inputs_fingerprint(con, model, params)
+    previous = stored(con, model.state_name)
+    current = bool(previous and previous[0] == fp and _tables_exist(con, model.builds))
+    return current, fp, previous
+
+
 def _model_metadata(con: duckdb.DuckDBPyConnection, model: Model, as_of: Any) -> dict[str, Any]:
     """Row counts (of this as_of where the table keeps history), a preview and the SQL."""
     main = model.builds[0]
@@ -147,9 +157,8 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         params = model_params(settings.as_of, settings.thresholds)
         with warehouse.writer() as con:
-            fp = inputs_fingerprint(con, model, params)
-            previous = stored(con, model.state_name)
-            rebuilt = not (previous and previous[0] == fp and _tables_exist(con, model.builds))
+            current, fp, previous = model_is_current(con, model, params)
+            rebuilt = not current
             if rebuilt:
                 run_model(con, model, params)
                 store(con, model.state_name, fp)

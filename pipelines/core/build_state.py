@@ -9,10 +9,11 @@ replaced row changes a table's latest load time, so changed input is never misse
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -26,10 +27,40 @@ _TIME_COLUMNS = ("_loaded_at", "ingested_at")
 _UPDATED_IN_PLACE = {"meta.ingested_files": "sum(rows_accepted)"}
 
 
+# While a read-only planner asks many questions of one connection (pipelines/planning.py), the
+# answers per (connection, table or state name) are kept: nothing writes meanwhile.
+_MEMO: dict[tuple[int, str, str], Any] | None = None
+
+
+@contextlib.contextmanager
+def memoized() -> Iterator[None]:
+    """Within the block, :func:`table_state` and :func:`stored` answer each question once (per
+    connection). Only for a connection nothing writes to while the block runs."""
+    global _MEMO
+    outer, _MEMO = _MEMO, {} if _MEMO is None else _MEMO
+    try:
+        yield
+    finally:
+        _MEMO = outer
+
+
+def _memo(kind: str, con: duckdb.DuckDBPyConnection, name: str, compute: Any) -> Any:
+    if _MEMO is None:
+        return compute()
+    key = (id(con), kind, name)
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
     """What says ``schema.table`` is unchanged: (rows, latest load time) where it has a load-time
     column (every staged or recorded row gets a new one), else (rows, a hash of its content):
     reference data edited by the secretariat, rejected rows."""
+    return _memo("table", con, table, lambda: _table_state(con, table))
+
+
+def _table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Any, ...]:
     columns = set(table_columns(con, table))
     if not columns:
         return (table, "missing")
@@ -45,6 +76,10 @@ def fingerprint(*parts: Any) -> str:
 
 
 def stored(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str | None, dt.datetime] | None:
+    return _memo("stored", con, name, lambda: _stored(con, name))
+
+
+def _stored(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str | None, dt.datetime] | None:
     rows = fetch_all(
         con, "SELECT fingerprint, result, built_at FROM meta.build_state WHERE name = $n", {"n": name}
     )

@@ -103,3 +103,31 @@ def test_sensor_sees_a_same_size_copy_that_kept_the_old_modification_time(tmp_pa
     path.write_text(GRANTS_CSV.replace("398", "399"))  # same size, other content
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert find_new_files(inbox, warehouse, cursor, now=later)[0] == ["grants/g.csv"]
+
+
+def test_the_sensor_asks_for_the_steps_a_new_file_can_change_and_pins_the_date(tmp_path):
+    """After a run, a new participation file: the request selects participation and what reads
+    it (pipelines/planning.py), not the grants; its as_of is the date it was planned for."""
+    from pipelines.core.config import load_settings
+    from pipelines.runner import run_pipeline
+    from tests.reliability.runs import AS_OF, CVR_A, write_inbox
+
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_inbox(inbox)
+    assert run_pipeline(load_settings(inbox, warehouse, tmp_path / "reports", AS_OF)) == 0
+    (inbox / "participation" / "p3.csv").write_text(
+        f"activity_id,cvr,participation_date\nAI1,{CVR_A},2025-04-01\n", encoding="utf-8"
+    )
+    with deployment_paths(inbox=inbox, warehouse=warehouse), dg.build_sensor_context(
+        resources={"warehouse": WarehouseResource()}, repository_def=defs.get_repository_def(),
+    ) as context:
+        inbox_sensor(context)  # the first tick sees the file; the second takes it
+        result = inbox_sensor(context)
+    assert isinstance(result, dg.RunRequest), result
+    selected = {k.to_user_string() for k in result.asset_selection}
+    assert {"staging/participation", "staging/innovation_outcomes", "marts/indicators"} <= selected
+    assert "staging/grants" not in selected and "reports/impact_report" not in selected  # not in the job
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in result.asset_check_keys}
+    assert "staging/participation:contract_suite" in checks
+    assert "staging/grants:contract_suite" not in checks
+    assert result.run_config["resources"]["warehouse"]["config"]["as_of"] == dt.date.today().isoformat()

@@ -1,7 +1,8 @@
 """Production: `dagster-daemon run` and `dagster-webserver` as two real, separate processes on one
 temporary instance (as deploy/systemd runs them). A file in the inbox makes the sensor launch a
 run that completes; the schedule's tick (every minute here, IMPACT_NIGHTLY_CRON) launches a run
-that completes; the webserver shows both; both services stop by PID."""
+that completes, and a later tick's run leaves out the steps nothing changed for; the webserver
+shows the runs; both services stop by PID."""
 
 from __future__ import annotations
 
@@ -101,6 +102,22 @@ def test_daemon_and_webserver_run_the_sensor_and_the_schedule(tmp_path):
         results = _graphql(port, RUNS)["runsOrError"]["results"]
         jobs = {(r["jobName"], r["status"]) for r in results}
         assert ("inbox_ingestion_run", "SUCCESS") in jobs and ("nightly_impact_run", "SUCCESS") in jobs
+
+        # A later tick, nothing new delivered: the schedule's run leaves out the unchanged steps
+        # (pipelines/planning.py) and succeeds.
+        later = None
+        while time.monotonic() < deadline + 150 and later is None:
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                later = next(
+                    (r for r in instance.get_runs() if r.tags.get("dagster/schedule_name")
+                     and r.asset_selection is not None and r.status.value in ("SUCCESS", "FAILURE")),
+                    None,
+                )
+            time.sleep(3)
+        assert later is not None and later.status == dg.DagsterRunStatus.SUCCESS, logs
+        selected = {k.to_user_string() for k in later.asset_selection}
+        assert "reports/impact_report" in selected and "staging/grants" not in selected
+        assert "of" in later.tags["impact/plan"]  # "N of M assets can change"
     finally:
         for proc in (daemon, web):
             _stop(proc)
