@@ -89,11 +89,11 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
         new_files, missing_folders = _changed_staging(con, settings)
         roots = new_files + _changed_models(con, settings)
         graph = job.asset_layer.asset_graph
-        job_assets = set(graph.get_all_asset_keys()) if hasattr(graph, "get_all_asset_keys") else set(graph.all_asset_keys)
+        job_assets = set(graph.get_all_asset_keys())
         selected = set(dg.AssetSelection.assets(*roots).downstream().resolve(graph)) if roots else set()
         selected |= {k for k in (*ALWAYS, *missing_folders) if k in job_assets}
         selected &= job_assets
-        job_checks = set(job.asset_layer.asset_graph.asset_check_keys)
+        job_checks = set(graph.asset_check_keys)
         checks = {
             plan.check
             for plan in CHECK_PLANS
@@ -106,6 +106,7 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
                 )
             )
         }
+        checks |= job_checks - {plan.check for plan in CHECK_PLANS}  # unknown to the planner: run
     if selected >= job_assets and checks >= job_checks:
         return every_step("every asset can change")
     return Plan(frozenset(selected), frozenset(checks), f"{len(selected)} of {len(job_assets)} assets can change")
