@@ -73,6 +73,10 @@ def test_daemon_and_webserver_run_the_sensor_and_the_schedule(tmp_path):
         home = ensure_home(warehouse)  # the shipped dagster.yaml: a queue of one run
     finally:
         os.environ.pop("DAGSTER_HOME")
+    # The instance's SQLite storage is created here, before the services start: three processes
+    # creating its tables at once race ("table alembic_version already exists").
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
     port = _free_port()
     daemon, daemon_log = _start([str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
                                 env, tmp_path / "daemon.log")
