@@ -51,6 +51,7 @@ from quality.definitions import CHECK_PLANS, is_cluster_status_check
 from quality.reuse import is_current
 
 ALL_STEPS_ENV = "IMPACT_ALL_STEPS"
+PLAN_TAG = "impact/plan"  # on every run: which steps it holds and why (shown in the UI's run list)
 ALWAYS = (REPORT_KEY, RUN_HISTORY_KEY)
 
 
@@ -127,7 +128,7 @@ def planned_run_request(
         plan = plan_run(settings, context.repository_def.get_job(job_name))
     except Exception as exc:  # noqa: BLE001 - a plan is an optimisation: run every step instead
         plan = every_step(f"could not plan: {exc}")
-    tags = {**dict(request.pop("tags", None) or {}), "impact/plan": plan.reason[:200]}
+    tags = {**dict(request.pop("tags", None) or {}), PLAN_TAG: plan.reason[:200]}
     if plan.is_full:
         return dg.RunRequest(run_config=config, tags=tags, **request)
     return dg.RunRequest(

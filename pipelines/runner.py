@@ -25,7 +25,7 @@ from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.instance import instance as deployment_instance
 from pipelines.instance import prune_old_runs
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from pipelines.planning import Plan, every_step, plan_run
+from pipelines.planning import PLAN_TAG, Plan, every_step, plan_run
 from quality.definitions import is_cluster_status_check
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -217,7 +217,10 @@ def run_pipeline(
         # The deployment's instance (pipelines/instance.py): the UI shows this run, its
         # materialisations and its check results.
         with paths, deployment_instance(settings.warehouse) as instance:
-            result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+            result = job.execute_in_process(
+                instance=instance, run_config=run_config, raise_on_error=False,
+                tags={PLAN_TAG: plan.reason[:200]},
+            )
             try:
                 prune_old_runs(instance)
             except Exception as exc:  # noqa: BLE001 - housekeeping never changes the run's outcome

@@ -17,6 +17,7 @@ import pytest
 from pipelines.core.config import Thresholds, load_settings
 from pipelines.core.contract import DATASETS, INGESTION_ORDER
 from pipelines.definitions import build_definitions
+from pipelines.instance import instance as deployment_instance
 from pipelines.jobs import NIGHTLY_JOB_NAME
 from pipelines.planning import plan_run
 from pipelines.runner import resource_for, run_pipeline
@@ -70,7 +71,9 @@ def test_the_plan_leaves_out_what_cannot_change_and_keeps_what_can(tmp_path, cap
     _, assets_touched, _ = _plan(settings)
     assert "staging/participation" in assets_touched
     assert run_pipeline(settings) == 0
-    capsys.readouterr()
+    assert "steps: " in capsys.readouterr().out
+    with deployment_instance(settings.warehouse) as instance:  # the UI's run list shows the plan
+        assert instance.get_runs(limit=1)[0].tags["impact/plan"].endswith("assets can change")
     _, assets_after, _ = _plan(settings)
     assert "staging/participation" not in assets_after  # its new stamp is recorded
 
