@@ -110,7 +110,10 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
         checks |= job_checks - {plan.check for plan in CHECK_PLANS}  # unknown to the planner: run
     if selected >= job_assets and checks >= job_checks:
         return every_step("every asset can change")
-    return Plan(frozenset(selected), frozenset(checks), f"{len(selected)} of {len(job_assets)} assets can change")
+    return Plan(frozenset(selected), frozenset(checks), (
+        f"{len(selected)} of {len(job_assets)} assets and {len(checks)} of {len(job_checks)} checks "
+        "whose inputs can have changed"
+    ))
 
 
 def planned_run_request(

@@ -327,15 +327,11 @@ def change_lines(changes: RunChanges | None) -> list[str]:
     return lines
 
 
-def steps_line(result: dg.ExecuteInProcessResult, plan: Plan) -> str:
-    """How many steps ran, and whether the rest were left out as unchanged."""
-    ran = len({e.step_key for e in result.all_events if e.step_key})
+def steps_line(plan: Plan) -> str:
+    """What the run ran: every asset and check, or those whose inputs can have changed."""
     if plan.is_full:
-        return f"  steps: {ran}, every step ({plan.reason})"
-    return (
-        f"  steps: {ran}; the rest left out, nothing they read changed "
-        f"({plan.reason}; --all-steps runs every step)"
-    )
+        return f"  ran: every asset and check ({plan.reason})"
+    return f"  ran: {plan.reason}; the others' last results stand (--all-steps runs every step)"
 
 
 def summary(settings: Settings, result: dg.ExecuteInProcessResult | str, plan: Plan | None = None) -> str:
@@ -367,7 +363,7 @@ def summary(settings: Settings, result: dg.ExecuteInProcessResult | str, plan: P
         counts = changes.counts() if changes and changes.verdicts else None
         lines.append(checks_line(result, counts))
         if plan is not None:
-            lines.append(steps_line(result, plan))
+            lines.append(steps_line(plan))
     if changes and changes.verdicts:
         lines.append(flagged_line(changes.verdicts))
     lines += change_lines(changes)

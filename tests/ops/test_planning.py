@@ -51,7 +51,7 @@ def test_the_plan_leaves_out_what_cannot_change_and_keeps_what_can(tmp_path, cap
     assert plan.is_full and plan.reason == "a new warehouse"
     assert run_pipeline(settings) == 0
     first = capsys.readouterr().out
-    assert re.search(r"  steps: \d+, every step \(a new warehouse\)", first)
+    assert "  ran: every asset and check (a new warehouse)" in first
 
     # Nothing new: only the run's outputs. Every check passed or is a cluster status check.
     plan, assets, checks = _plan(settings)
@@ -71,9 +71,9 @@ def test_the_plan_leaves_out_what_cannot_change_and_keeps_what_can(tmp_path, cap
     _, assets_touched, _ = _plan(settings)
     assert "staging/participation" in assets_touched
     assert run_pipeline(settings) == 0
-    assert "steps: " in capsys.readouterr().out
+    assert "  ran: " in capsys.readouterr().out
     with deployment_instance(settings.warehouse) as instance:  # the UI's run list shows the plan
-        assert instance.get_runs(limit=1)[0].tags["impact/plan"].endswith("assets can change")
+        assert instance.get_runs(limit=1)[0].tags["impact/plan"].endswith("checks whose inputs can have changed")
     _, assets_after, _ = _plan(settings)
     assert "staging/participation" not in assets_after  # its new stamp is recorded
 
@@ -175,9 +175,10 @@ def test_planned_runs_publish_what_runs_of_every_step_publish(tmp_path, capsys):
     same()
     out = night("2026-11-30")  # nothing new: the report, run_history and the checks that warn
     warnings = re.search(r"; (\d+) warning\(s\): ", out["planned"])
-    expected = 2 + (int(warnings.group(1)) if warnings else 0)
-    assert f"  steps: {expected}; the rest left out" in out["planned"], out["planned"]
-    assert re.search(r"  steps: \d+, every step \(--all-steps\)", out["every"]), out["every"]
+    warned = int(warnings.group(1)) if warnings else 0
+    assert f"  ran: 2 of 32 assets and {warned} of " in out["planned"], out["planned"]
+    assert "the others' last results stand" in out["planned"]
+    assert "  ran: every asset and check (--all-steps)" in out["every"], out["every"]
     same()
     time.sleep(0.01)
     for site in sites.values():  # one more participation file: the first file's rows again, later
