@@ -51,7 +51,7 @@ from quality.definitions import CHECK_PLANS, is_cluster_status_check
 from quality.reuse import is_current
 
 ALL_STEPS_ENV = "IMPACT_ALL_STEPS"
-PLAN_TAG = "impact/plan"  # on every run: which steps it holds and why (shown in the UI's run list)
+PLAN_TAG = "impact/ran"  # on every run: what it holds, short enough for the UI's run list
 ALWAYS = (REPORT_KEY, RUN_HISTORY_KEY)
 
 
@@ -62,10 +62,19 @@ class Plan:
     assets: frozenset[dg.AssetKey] | None
     checks: frozenset[dg.AssetCheckKey] | None
     reason: str
+    of_assets: int = 0  # how many the job holds
+    of_checks: int = 0
 
     @property
     def is_full(self) -> bool:
         return self.assets is None
+
+    @property
+    def tag(self) -> str:
+        """The run's ``impact/ran`` tag: ``every step`` or ``2/32 assets, 4/34 checks``."""
+        if self.assets is None or self.checks is None:
+            return "every step"
+        return f"{len(self.assets)}/{self.of_assets} assets, {len(self.checks)}/{self.of_checks} checks"
 
 
 def every_step(reason: str) -> Plan:
@@ -113,7 +122,7 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
     return Plan(frozenset(selected), frozenset(checks), (
         f"{len(selected)} of {len(job_assets)} assets and {len(checks)} of {len(job_checks)} checks "
         "whose inputs can have changed"
-    ))
+    ), len(job_assets), len(job_checks))
 
 
 def planned_run_request(
@@ -131,7 +140,7 @@ def planned_run_request(
         plan = plan_run(settings, context.repository_def.get_job(job_name))
     except Exception as exc:  # noqa: BLE001 - a plan is an optimisation: run every step instead
         plan = every_step(f"could not plan: {exc}")
-    tags = {**dict(request.pop("tags", None) or {}), PLAN_TAG: plan.reason[:200]}
+    tags = {**dict(request.pop("tags", None) or {}), PLAN_TAG: plan.tag}
     if plan.is_full:
         return dg.RunRequest(run_config=config, tags=tags, **request)
     return dg.RunRequest(

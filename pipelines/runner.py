@@ -219,7 +219,7 @@ def run_pipeline(
         with paths, deployment_instance(settings.warehouse) as instance:
             result = job.execute_in_process(
                 instance=instance, run_config=run_config, raise_on_error=False,
-                tags={PLAN_TAG: plan.reason[:200]},
+                tags={PLAN_TAG: plan.tag},
             )
             try:
                 prune_old_runs(instance)
