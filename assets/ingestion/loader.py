@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.ingestion import raw_layer
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
 from pipelines.core.config import inbox_settle_seconds
@@ -262,7 +263,7 @@ def ingest_file(
         table = read_table(path, data)
         file_format = table.file_format
         validated = validate(table, dataset, load_references(con, dataset))
-        del table  # the delivered text is in validated.raw now; free it before writing
+        del table  # validated.delivered holds the delivered text now
     except UnreadableFile as exc:
         # The content is at fault: the one verdict a file can get (input contract rules 5, 10).
         message = f"{file_name}: {exc}"
@@ -321,7 +322,7 @@ def _in_batches(frame: pl.DataFrame) -> pl.DataFrame:
 def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: dict) -> None:
     """Write one validated file in a single transaction."""
     lineage = {"sha": r["sha"], "name": r["name"], "dataset": dataset.name, "at": r["at"]}
-    con.register("_new_raw", _in_batches(v.raw))
+    con.register("_new_raw", _in_batches(raw_layer.positional(v.delivered).with_row_index("_row")))
     con.register("_new_rejected", _in_batches(v.rejected))
     con.register("_new_accepted", _in_batches(v.accepted))
     columns = [c.name for c in dataset.columns] + [
@@ -331,10 +332,8 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
     key_match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM n.{k}" for k in dataset.key)
     try:
         con.execute("BEGIN TRANSACTION").fetchall()
-        con.execute(
-            """INSERT INTO raw.rows SELECT $dataset, $sha, $name, row_number, record FROM _new_raw""",
-            {k: lineage[k] for k in ("dataset", "sha", "name")},
-        ).fetchall()
+        raw_layer.insert_file(con, dataset.name, r["sha"], r["name"], v.delivered.columns)
+        raw_layer.insert_rows(con, "_new_raw", v.delivered.width, dataset.name, r["sha"], r["name"])
         con.execute(
             """INSERT INTO quality.rejected_rows
                (file_sha256, file_name, dataset, row_number, reason, detail, raw)
