@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from assets.ingestion import raw_layer
+from assets.ingestion.raw_layer import in_batches as _in_batches
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
 from pipelines.core.config import inbox_settle_seconds
@@ -41,7 +41,6 @@ from pipelines.core.faults import (
 from pipelines.core.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
-SCAN_BATCH_ROWS = 122_880  # DuckDB's row-group size
 
 
 @dataclass
@@ -304,25 +303,9 @@ def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int
     ).fetchall()
 
 
-def _in_batches(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` as zero-copy slices of ``SCAN_BATCH_ROWS`` rows, in order.
-
-    DuckDB scans an Arrow input one batch per thread: a single-chunk frame of a million rows
-    inserts on one core (0.57 s for the register's raw rows), the same rows in batches on both
-    (0.41 s). Insertion order is kept.
-    """
-    if frame.height <= SCAN_BATCH_ROWS:
-        return frame
-    return pl.concat(
-        [frame.slice(offset, SCAN_BATCH_ROWS) for offset in range(0, frame.height, SCAN_BATCH_ROWS)],
-        rechunk=False,
-    )
-
-
 def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: dict) -> None:
     """Write one validated file in a single transaction."""
     lineage = {"sha": r["sha"], "name": r["name"], "dataset": dataset.name, "at": r["at"]}
-    con.register("_new_raw", _in_batches(raw_layer.positional(v.delivered).with_row_index("_row")))
     con.register("_new_rejected", _in_batches(v.rejected))
     con.register("_new_accepted", _in_batches(v.accepted))
     columns = [c.name for c in dataset.columns] + [
@@ -332,8 +315,7 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
     key_match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM n.{k}" for k in dataset.key)
     try:
         con.execute("BEGIN TRANSACTION").fetchall()
-        raw_layer.insert_file(con, dataset.name, r["sha"], r["name"], v.delivered.columns)
-        raw_layer.insert_rows(con, "_new_raw", v.delivered.width, dataset.name, r["sha"], r["name"])
+        raw_layer.write_file(con, dataset.name, r["sha"], r["name"], v.delivered)
         con.execute(
             """INSERT INTO quality.rejected_rows
                (file_sha256, file_name, dataset, row_number, reason, detail, raw)
@@ -356,7 +338,7 @@ def _apply(con: duckdb.DuckDBPyConnection, dataset: Dataset, v: Validated, r: di
         rollback_quietly(con)
         raise
     finally:
-        for name in ("_new_raw", "_new_rejected", "_new_accepted"):
+        for name in ("_new_rejected", "_new_accepted"):
             with contextlib.suppress(Exception):
                 con.unregister(name)
     fault_point(f"ingest:after:{r['name']}")

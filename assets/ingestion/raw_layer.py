@@ -32,43 +32,50 @@ def json_records(frame: pl.DataFrame) -> pl.Series:
     return frame.select(pl.struct(pl.all()).struct.json_encode().alias("raw")).to_series()
 
 
-def _cells_list(width: int) -> str:
-    """``[c0, c1, ...]``: the SQL list of a frame registered with positional column names."""
-    if not width:
-        return "[]::VARCHAR[]"
-    return "[" + ", ".join(f"c{i}" for i in range(width)) + "]"
+SCAN_BATCH_ROWS = 122_880  # DuckDB's row-group size
 
 
-def positional(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with columns renamed ``c0, c1, ...`` (no data copied), for :func:`insert_rows`."""
-    return frame.rename({name: f"c{i}" for i, name in enumerate(frame.columns)}) if frame.width else frame
+def in_batches(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as zero-copy slices of ``SCAN_BATCH_ROWS`` rows, in order.
+
+    DuckDB scans an Arrow input one batch per thread: a single-chunk frame of a million rows
+    inserts on one core (0.57 s for the register's raw rows), the same rows in batches on both
+    (0.41 s). Insertion order is kept.
+    """
+    if frame.height <= SCAN_BATCH_ROWS:
+        return frame
+    return pl.concat(
+        [frame.slice(offset, SCAN_BATCH_ROWS) for offset in range(0, frame.height, SCAN_BATCH_ROWS)],
+        rechunk=False,
+    )
 
 
-def insert_file(
-    con: duckdb.DuckDBPyConnection, dataset: str, sha: str, file_name: str, header: list[str]
+def write_file(
+    con: duckdb.DuckDBPyConnection, dataset: str, sha: str, file_name: str, frame: pl.DataFrame
 ) -> None:
-    """Record the file's header in ``raw.files`` (inside the caller's transaction)."""
+    """Keep the file's rows as read: its header in ``raw.files``, row i of ``frame`` as row i+1
+    in ``raw.rows``. Runs inside the caller's transaction (the file's one transaction).
+
+    The frame goes to DuckDB with positional column names (a renaming, no data copied) and a row
+    index; the cell list of each row is built by DuckDB.
+    """
     con.execute(
         """INSERT INTO raw.files (file_sha256, dataset, file_name, header)
            VALUES ($sha, $dataset, $name, $header::VARCHAR[])""",
-        {"sha": sha, "dataset": dataset, "name": file_name, "header": header},
+        {"sha": sha, "dataset": dataset, "name": file_name, "header": frame.columns},
     ).fetchall()
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, view: str, width: int, dataset: str, sha: str, file_name: str,
-    first_row: int = 1,
-) -> None:
-    """Append the rows of the registered ``view`` (columns ``c0..c{width-1}`` as made by
-    :func:`positional`, in file order) as rows ``first_row, first_row + 1, ...`` of the file.
-
-    The row number comes from a ``_row`` column of the view (0-based within it).
-    """
-    con.execute(
-        f"""INSERT INTO raw.rows (dataset, file_sha256, file_name, row_number, cells)
-            SELECT $dataset, $sha, $name, _row + $first, {_cells_list(width)} FROM {view}""",
-        {"dataset": dataset, "sha": sha, "name": file_name, "first": first_row},
-    ).fetchall()
+    width = frame.width
+    positional = frame.rename({name: f"c{i}" for i, name in enumerate(frame.columns)})
+    cells = "[" + ", ".join(f"c{i}" for i in range(width)) + "]" if width else "[]::VARCHAR[]"
+    con.register("_new_raw_rows", in_batches(positional.with_row_index("_row", offset=1)))
+    try:
+        con.execute(
+            f"""INSERT INTO raw.rows (dataset, file_sha256, file_name, row_number, cells)
+                SELECT $dataset, $sha, $name, _row, {cells} FROM _new_raw_rows""",
+            {"dataset": dataset, "sha": sha, "name": file_name},
+        ).fetchall()
+    finally:
+        con.unregister("_new_raw_rows")
 
 
 def read_file(con: duckdb.DuckDBPyConnection, sha: str) -> pl.DataFrame | None:
