@@ -19,13 +19,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from assets.ingestion import raw_layer
+from assets.ingestion import batched, raw_layer
 from assets.ingestion.raw_layer import in_batches as _in_batches
 from assets.ingestion.readers import UnreadableFile, read_table
 from assets.ingestion.validation import References, Validated, validate
@@ -41,6 +44,9 @@ from pipelines.core.faults import (
 from pipelines.core.warehouse import fetch_all, fetch_pl
 
 IGNORED_PREFIXES = (".", "~$")
+HASH_CHUNK_BYTES = 8 * 2**20
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -191,12 +197,26 @@ def _settled_stamp(path: Path, file_name: str, stamp: dict[str, int]) -> None:
         )
 
 
-def _read_settled(path: Path, file_name: str, stamp: dict[str, int]) -> bytes:
-    """The file's bytes, once it has settled and if it did not change while being read."""
+def _hash_streamed(path: Path) -> tuple[str, bytes]:
+    """SHA-256 of the file read in chunks (never whole in memory), and its first 64 KiB."""
+    digest, head = hashlib.sha256(), b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            if not head:
+                head = chunk[:65536]
+            digest.update(chunk)
+    return digest.hexdigest(), head
+
+
+def _read_settled(
+    path: Path, file_name: str, stamp: dict[str, int], read: Callable[[Path], T] = Path.read_bytes
+) -> T:
+    """The file's bytes (or what ``read`` makes of the file), once it has settled and if it did not
+    change while being read."""
     _settled_stamp(path, file_name, stamp)
     try:
         fault_point(f"ingest:read:{file_name}")
-        data = path.read_bytes()
+        data = read(path)
         after = file_stamp(path)
     except PermissionError as exc:
         raise InboxFault(
@@ -232,8 +252,14 @@ def ingest_file(
         # not read. The change time is what catches a same-size file copied in with its old
         # modification time kept (cp -p, rsync -t, an unpacked archive); nobody can set it.
         return FileOutcome(file_name, "skipped")
-    data = _read_settled(path, file_name, stamp)
-    sha = sha256_of(data)
+    data: bytes | None = None
+    batch_format: str | None = None
+    if stamp["size"] >= batched.LARGE_FILE_BYTES:
+        sha, head = _read_settled(path, file_name, stamp, _hash_streamed)
+        batch_format = batched.batch_format(path, head)
+    else:
+        data = _read_settled(path, file_name, stamp)
+        sha = sha256_of(data)
     if fetch_all(
         con,
         "SELECT 1 FROM meta.ingested_files WHERE file_name = $name AND file_sha256 = $sha LIMIT 1",
@@ -249,7 +275,7 @@ def ingest_file(
         return FileOutcome(file_name, "skipped")
     record = {
         "sha": sha, "name": file_name, "dataset": dataset.name, "at": _now(),
-        "size": len(data), "run_id": run_id, "mtime": stamp["mtime"], "ctime": stamp["ctime"],
+        "size": stamp["size"] if data is None else len(data), "run_id": run_id, "mtime": stamp["mtime"], "ctime": stamp["ctime"],
     }
     if fetch_all(
         con,
@@ -258,6 +284,14 @@ def ingest_file(
     ):
         _record(con, record | {"status": "duplicate", "format": None})
         return FileOutcome(file_name, "duplicate")
+    if batch_format is not None:
+        taken = _apply_batched(con, path, dataset, batch_format, record, stamp)
+        if taken is not None:
+            return taken
+    if data is None:  # a large file the batched path does not take: read whole
+        data = _read_settled(path, file_name, stamp)
+        if sha256_of(data) != sha:
+            raise InboxFault(file_name, "still_changing", "changed while being read; taken when it has settled")
     try:
         table = read_table(path, data)
         file_format = table.file_format
@@ -283,6 +317,46 @@ def ingest_file(
         rows_accepted=validated.accepted.height,
         rows_rejected=validated.rejected.height,
     )
+
+
+def _apply_batched(
+    con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, file_format: str, r: dict,
+    stamp: dict[str, int],
+) -> FileOutcome | None:
+    """Ingest a large file in bounded batches (:mod:`assets.ingestion.batched`), in one
+    transaction; None (nothing written) when it needs the whole-file path."""
+    lineage = {"sha": r["sha"], "name": r["name"], "at": r["at"]}
+    refs = load_references(con, dataset)
+    try:
+        con.execute("BEGIN TRANSACTION").fetchall()
+        result = batched.ingest_batched(con, path, file_format, dataset, refs, lineage)
+        try:
+            unchanged = file_stamp(path) == stamp
+        except FileNotFoundError:
+            unchanged = False
+        if not unchanged:
+            raise InboxFault(r["name"], "still_changing", "changed while being read; taken when it has settled")
+        counts = (result.rows_total, result.rows_accepted, result.rows_rejected)
+        _record(con, r | {"status": "ingested", "format": result.file_format}, counts)
+        fault_point(f"ingest:during:{r['name']}")
+        con.execute("COMMIT").fetchall()
+    except batched.NotBatchable as exc:
+        rollback_quietly(con)
+        log.info("%s: read whole (%s)", r["name"], exc)
+        return None
+    except InboxFault:
+        rollback_quietly(con)
+        raise
+    except Exception as exc:
+        rollback_quietly(con)
+        if is_machine_error(exc):
+            raise as_machine_fault(exc, f"writing {r['name']} to the warehouse") from exc
+        raise
+    except BaseException:
+        rollback_quietly(con)
+        raise
+    fault_point(f"ingest:after:{r['name']}")
+    return FileOutcome(r["name"], "ingested", *counts)
 
 
 def _record(con: duckdb.DuckDBPyConnection, r: dict, counts: tuple[int, int, int] = (0, 0, 0)) -> None:

@@ -54,25 +54,37 @@ def write_file(
     con: duckdb.DuckDBPyConnection, dataset: str, sha: str, file_name: str, frame: pl.DataFrame
 ) -> None:
     """Keep the file's rows as read: its header in ``raw.files``, row i of ``frame`` as row i+1
-    in ``raw.rows``. Runs inside the caller's transaction (the file's one transaction).
+    in ``raw.rows``. Runs inside the caller's transaction (the file's one transaction)."""
+    write_header(con, dataset, sha, file_name, frame.columns)
+    write_rows(con, dataset, sha, file_name, frame)
+
+
+def write_header(con: duckdb.DuckDBPyConnection, dataset: str, sha: str, file_name: str, header: list[str]) -> None:
+    con.execute(
+        """INSERT INTO raw.files (file_sha256, dataset, file_name, header)
+           VALUES ($sha, $dataset, $name, $header::VARCHAR[])""",
+        {"sha": sha, "dataset": dataset, "name": file_name, "header": header},
+    ).fetchall()
+
+
+def write_rows(
+    con: duckdb.DuckDBPyConnection, dataset: str, sha: str, file_name: str, frame: pl.DataFrame,
+    first_row: int = 1,
+) -> None:
+    """Row i of ``frame`` as row ``first_row + i`` of the file in ``raw.rows``.
 
     The frame goes to DuckDB with positional column names (a renaming, no data copied) and a row
     index; the cell list of each row is built by DuckDB.
     """
-    con.execute(
-        """INSERT INTO raw.files (file_sha256, dataset, file_name, header)
-           VALUES ($sha, $dataset, $name, $header::VARCHAR[])""",
-        {"sha": sha, "dataset": dataset, "name": file_name, "header": frame.columns},
-    ).fetchall()
     width = frame.width
     positional = frame.rename({name: f"c{i}" for i, name in enumerate(frame.columns)})
     cells = "[" + ", ".join(f"c{i}" for i in range(width)) + "]" if width else "[]::VARCHAR[]"
-    con.register("_new_raw_rows", in_batches(positional.with_row_index("_row", offset=1)))
+    con.register("_new_raw_rows", in_batches(positional.with_row_index("_row")))
     try:
         con.execute(
             f"""INSERT INTO raw.rows (dataset, file_sha256, file_name, row_number, cells)
-                SELECT $dataset, $sha, $name, _row, {cells} FROM _new_raw_rows""",
-            {"dataset": dataset, "sha": sha, "name": file_name},
+                SELECT $dataset, $sha, $name, _row + $first, {cells} FROM _new_raw_rows""",
+            {"dataset": dataset, "sha": sha, "name": file_name, "first": first_row},
         ).fetchall()
     finally:
         con.unregister("_new_raw_rows")
