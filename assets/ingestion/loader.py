@@ -209,14 +209,14 @@ def _hash_streamed(path: Path) -> tuple[str, bytes]:
 
 
 def _read_settled(
-    path: Path, file_name: str, stamp: dict[str, int], read: Callable[[Path], T] = Path.read_bytes
-) -> T:
+    path: Path, file_name: str, stamp: dict[str, int], read: Callable[[Path], T] | None = None
+) -> T | bytes:
     """The file's bytes (or what ``read`` makes of the file), once it has settled and if it did not
     change while being read."""
     _settled_stamp(path, file_name, stamp)
     try:
         fault_point(f"ingest:read:{file_name}")
-        data = read(path)
+        data = path.read_bytes() if read is None else read(path)
         after = file_stamp(path)
     except PermissionError as exc:
         raise InboxFault(
