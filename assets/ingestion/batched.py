@@ -146,12 +146,6 @@ def ingest_batched(
         "CREATE OR REPLACE TEMP TABLE _file_rejected "
         "(row_number BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR)"
     ).fetchall()
-    # The rows that pass the row rules wait here (DuckDB spills it under its memory cap) until
-    # the duplicate-key rule is decided; then staging is upserted once, as for a small file.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _file_passing AS SELECT {col_list}, _row_number "
-        f"FROM staging.{dataset.name} LIMIT 0"
-    ).fetchall()
     header: list[str] | None = None
     mapping: dict[str, str] = {}
     keys: list[pl.DataFrame] = []
@@ -181,10 +175,13 @@ def ingest_batched(
                 con.unregister("_batch_rejected")
             passing = checked.filter(pl.col(REASON).is_null())
             keys.append(passing.select(ROW, *(_v(k) for k in dataset.key)))
+            # Staged at once; the rows of earlier deliveries they replace and the rows that lose
+            # to a later row of this file leave staging when the file has been read.
             con.register("_batch_passing", raw_layer.in_batches(passing.select(_staging_columns(dataset))))
             con.execute(
-                f"INSERT INTO _file_passing ({col_list}, _row_number) "
-                f"SELECT {col_list}, _row_number FROM _batch_passing"
+                f"""INSERT INTO staging.{dataset.name} ({col_list}, _file_sha256, _file_name, _row_number, _loaded_at)
+                    SELECT {col_list}, $sha, $name, _row_number, $at FROM _batch_passing""",
+                {"sha": sha, "name": name, "at": lineage["at"]},
             ).fetchall()
             con.unregister("_batch_passing")
             offset += batch.height
@@ -203,17 +200,17 @@ def ingest_batched(
         )
         con.register("_duplicates", losers)
         con.execute(
-            "DELETE FROM _file_passing WHERE _row_number IN (SELECT row_number FROM _duplicates)"
+            f"DELETE FROM staging.{dataset.name} WHERE _file_sha256 = $sha "
+            "AND _row_number IN (SELECT row_number FROM _duplicates)",
+            {"sha": sha},
         ).fetchall()
         con.execute("INSERT INTO _file_rejected SELECT * FROM _duplicates").fetchall()
         con.unregister("_duplicates")
     con.execute(
-        f"DELETE FROM staging.{dataset.name} s WHERE EXISTS (SELECT 1 FROM _file_passing n WHERE {key_match})"
-    ).fetchall()
-    con.execute(
-        f"""INSERT INTO staging.{dataset.name} ({col_list}, _file_sha256, _file_name, _row_number, _loaded_at)
-            SELECT {col_list}, $sha, $name, _row_number, $at FROM _file_passing""",
-        {"sha": sha, "name": name, "at": lineage["at"]},
+        f"""DELETE FROM staging.{dataset.name} s
+            WHERE s._file_sha256 IS DISTINCT FROM $sha
+              AND EXISTS (SELECT 1 FROM staging.{dataset.name} n WHERE n._file_sha256 = $sha AND {key_match})""",
+        {"sha": sha},
     ).fetchall()
     con.execute(
         """INSERT INTO quality.rejected_rows (file_sha256, file_name, dataset, row_number, reason, detail, raw)
@@ -221,9 +218,8 @@ def ingest_batched(
         {"sha": sha, "name": name, "dataset": dataset.name},
     ).fetchall()
     rejected = int(con.execute("SELECT count(*) FROM _file_rejected").fetchall()[0][0])
-    for temp in ("_file_rejected", "_file_passing"):
-        with contextlib.suppress(Exception):
-            con.execute(f"DROP TABLE IF EXISTS {temp}").fetchall()
+    with contextlib.suppress(Exception):
+        con.execute("DROP TABLE IF EXISTS _file_rejected").fetchall()
     return BatchedResult(table.file_format, offset, offset - rejected, rejected)
 
 
