@@ -53,7 +53,7 @@ from assets.ingestion.validation import (
 from pipelines.core.contract import Dataset
 
 LARGE_FILE_BYTES = 64 * 2**20  # files from this size are read in batches
-BATCH_ROWS = 250_000  # as validation.CHUNK_ROWS
+BATCH_ROWS = 2 * 122_880  # two DuckDB row groups: each batch appends whole row groups
 # Bytes that make Polars decompress instead of parse (gzip, zstd, zlib): whole-file path.
 COMPRESSED_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
