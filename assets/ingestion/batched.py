@@ -148,7 +148,6 @@ def ingest_batched(
     ).fetchall()
     header: list[str] | None = None
     mapping: dict[str, str] = {}
-    keys: list[pl.DataFrame] = []
     offset = 0
     try:
         for batch in parts:
@@ -174,7 +173,6 @@ def ingest_batched(
                 con.execute("INSERT INTO _file_rejected SELECT * FROM _batch_rejected").fetchall()
                 con.unregister("_batch_rejected")
             passing = checked.filter(pl.col(REASON).is_null())
-            keys.append(passing.select(ROW, *(_v(k) for k in dataset.key)))
             # Staged at once; the rows of earlier deliveries they replace and the rows that lose
             # to a later row of this file leave staging when the file has been read.
             con.register("_batch_passing", raw_layer.in_batches(passing.select(_staging_columns(dataset))))
@@ -192,8 +190,7 @@ def ingest_batched(
         raise NotBatchable(f"{type(exc).__name__}: {exc}") from None
     if header is None:
         raise NotBatchable("no batches")
-    duplicates = _duplicate_losers(keys, dataset)
-    del keys
+    duplicates = _duplicate_losers(_rows_sharing_a_key(con, dataset, sha), dataset)
     if duplicates.height:
         losers = duplicates.with_columns(
             raw_layer.json_records(_rows_as_read(con, sha, header, duplicates["row_number"]))
@@ -223,9 +220,24 @@ def ingest_batched(
     return BatchedResult(table.file_format, offset, offset - rejected, rejected)
 
 
-def _duplicate_losers(keys: list[pl.DataFrame], dataset: Dataset) -> pl.DataFrame:
-    """row_number, reason, detail of the rows that passed but lose to a later row with their key."""
-    slim = pl.concat(keys) if keys else pl.DataFrame()
+def _rows_sharing_a_key(con: duckdb.DuckDBPyConnection, dataset: Dataset, sha: str) -> pl.DataFrame:
+    """The file's staged rows (those that passed the row rules) whose key another of them has:
+    the only rows the duplicate-key rule concerns, found by DuckDB under its memory cap. Typed as
+    the validator types them (row number, then the key columns as ``_v_<key>``)."""
+    keys = ", ".join(dataset.key)
+    match = " AND ".join(f"m.{k} IS NOT DISTINCT FROM d.{k}" for k in dataset.key)
+    return con.sql(
+        f"""WITH mine AS (SELECT _row_number, {keys} FROM staging.{dataset.name} WHERE _file_sha256 = $sha)
+            SELECT m._row_number AS {ROW}, {", ".join(f"m.{k} AS {_v(k)}" for k in dataset.key)}
+            FROM mine m JOIN (SELECT {keys} FROM mine GROUP BY ALL HAVING count(*) > 1) d ON {match}
+            ORDER BY m._row_number""",
+        params={"sha": sha},
+    ).pl()
+
+
+def _duplicate_losers(slim: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+    """row_number, reason, detail of the rows that passed but lose to a later row with their key
+    (``slim``: every row sharing its key with another, as :func:`_rows_sharing_a_key`)."""
     if not slim.height:
         return pl.DataFrame(schema={"row_number": pl.Int64, "reason": pl.String, "detail": pl.String})
     marked = _mark_duplicate_keys(
