@@ -183,3 +183,32 @@ def test_small_files_keep_the_whole_file_path(tmp_path, caplog):
     assert batched.batch_format(Path("f.csv"), "a,b\n".encode("utf-16")) is None
     assert batched.batch_format(Path("f.csv"), b"x^2,b\n1,2\n") is None  # looks like zlib
     assert batched.batch_format(Path("f.csv"), "a,b\nø,1\n".encode("cp1252")) is None
+
+
+def test_a_machine_fault_inside_a_batched_file_writes_nothing_of_it(tmp_path, monkeypatch):
+    """The batched file is still one transaction: a disk-full error just before its commit leaves
+    no raw row, no staged row, no rejection and no record of it; the next run takes it."""
+    from pipelines.core.faults import MachineFault
+
+    monkeypatch.setattr(batched, "LARGE_FILE_BYTES", 0)
+    monkeypatch.setattr(batched, "BATCH_ROWS", 3)
+    warehouse = tmp_path / "w.duckdb"
+    files = DELIVERIES["register"]
+    monkeypatch.setenv("IMPACT_TEST_FAULT_AT", "ingest:during:firms/f2.csv=ENOSPC")
+    with pytest.raises(MachineFault):
+        _ingest(tmp_path / "inbox", files, warehouse)
+    with connect_writer(warehouse) as con:
+        for table in ("raw.rows", "raw.files", "staging.firms", "quality.rejected_rows", "meta.ingested_files"):
+            assert fetch_all(con, f"SELECT count(*) FROM {table} WHERE {_file_column(table)} = 'firms/f2.csv'") == [(0,)]
+        # The earlier firms file was committed on its own.
+        assert fetch_all(con, "SELECT count(*) FROM staging.firms") == [(2,)]
+    monkeypatch.delenv("IMPACT_TEST_FAULT_AT")
+    _ingest(tmp_path / "inbox", files, warehouse)
+    with connect_writer(warehouse) as con:
+        assert fetch_all(
+            con, "SELECT rows_total, rows_accepted, rows_rejected FROM meta.ingested_files WHERE file_name = 'firms/f2.csv'"
+        ) == [(11, 3, 8)]
+
+
+def _file_column(table: str) -> str:
+    return "_file_name" if table.startswith("staging.") else "file_name"
