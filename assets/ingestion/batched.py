@@ -7,11 +7,13 @@ firm register. A file of at least :data:`LARGE_FILE_BYTES` on the happy path is 
 * a CSV that starts as plain UTF-8 text (not UTF-16, not binary, not compressed-looking) or a
   Parquet file, parsed by Polars' streaming engine in batches of :data:`BATCH_ROWS` rows;
 * each batch gets the row rules of :func:`validation._check_rows` (with its row offset, exactly as
-  ``validate`` checks its chunks), its raw rows are written, its rows that pass are upserted into
-  staging, its rejected rows are kept with their JSON;
-* the within-file duplicate-key rule (the last row wins) is decided at the end over the slim key
-  columns of every row that passed, with :func:`validation._mark_duplicate_keys` (the same
-  expression as the whole-file path); the losers leave staging and become rejections;
+  ``validate`` checks its chunks), its raw rows are written, its rows that pass are staged, its
+  rejected rows are kept with their JSON (in a temporary table);
+* when the file has been read, the within-file duplicate-key rule (the last row wins) is decided
+  over the file's staged rows that share a key with another (found by DuckDB), with
+  :func:`validation._mark_duplicate_keys` (the same expression as the whole-file path): the losers
+  leave staging and become rejections, with their JSON rebuilt from the raw layer; then the rows
+  of earlier deliveries with a key of this file leave staging;
 * everything is ONE transaction, with the file's record, as for a small file.
 
 Anything unusual (a row that is entirely empty, which may be a blank line; a parse or encoding
