@@ -79,6 +79,17 @@ DELIVERIES: dict[str, dict[str, bytes]] = {
                     "nace_code": pl.String, "when": pl.Datetime, "region": pl.String},
         )),
     },
+    "crlf_quotes_no_final_newline": {
+        "grants/g.csv": GRANTS_CSV.encode(),
+        "activities/a.csv": (
+            b"activity_id,grant_id,title,theme,start_date\r\n"
+            b'A1,GC1,"Linje 1\r\nLinje 2",energy,2025-01-01\r\n'
+            b'A2,GC1,"say ""hi"", ok",energy,2025-01-01\r\n'
+            b"A3,GC9, padded ,energy,2025-01-01\r\n"
+            b'A4,GC1,"",energy,2025-01-01\r\n'
+            b"A1,GC1,again,energy,2025-01-01"
+        ),
+    },
     "repeated_extra_header": {
         "firms/f.csv": (
             "cvr,year,employees,nace_code,region,note,note\n"
