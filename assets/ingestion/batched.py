@@ -270,7 +270,8 @@ def _rows_as_read(con: duckdb.DuckDBPyConnection, sha: str, header: list[str], r
             params={"sha": sha},
         ).pl()
     finally:
-        con.unregister("_wanted")
+        with contextlib.suppress(Exception):
+            con.unregister("_wanted")
     if not width:
         return pl.DataFrame(height=found.height)
     return found.drop("row_number").rename({f"c{i}": h for i, h in enumerate(header)})

@@ -15,6 +15,8 @@ rows only by :func:`json_records`.
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 import polars as pl
 
@@ -86,8 +88,10 @@ def write_rows(
                 SELECT $dataset, $sha, $name, _row + $first, {cells} FROM _new_raw_rows""",
             {"dataset": dataset, "sha": sha, "name": file_name, "first": first_row},
         ).fetchall()
-    finally:
-        con.unregister("_new_raw_rows")
+    finally:  # quietly: after a failed insert the transaction is aborted, and the error that
+        # matters is the insert's (an unregister would raise "transaction is aborted" instead)
+        with contextlib.suppress(Exception):
+            con.unregister("_new_raw_rows")
 
 
 def read_file(con: duckdb.DuckDBPyConnection, sha: str) -> pl.DataFrame | None:
