@@ -8,7 +8,7 @@ then*, and its rejection stays on record, marked resolved (``resolved_at``, ``re
 
 How, so that deliveries spread over nights end where one delivery of all of them ends:
 
-* The file is validated again, whole, from ``raw.rows`` (its rows as delivered) against the
+* The file is validated again, whole, from the raw layer (its rows as delivered) against the
   references as they stand now: the same rules on the same text give the verdicts one run over
   all deliveries would have given, within-file duplicate keys included.
 * A row now accepted is staged only if no row with its key comes from a later delivery: the order
@@ -29,14 +29,14 @@ since the last look (``meta.build_state``), and never the files this run has jus
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 import duckdb
 import polars as pl
 
+from assets.ingestion import raw_layer
 from assets.ingestion.readers import RawTable, UnreadableFile
-from assets.ingestion.validation import validate
+from assets.ingestion.validation import validate, with_raw_json
 from pipelines.core.build_state import fingerprint, store, stored, table_state
 from pipelines.core.contract import Dataset
 from pipelines.core.faults import fault_point
@@ -105,18 +105,10 @@ def _files_with_open_rejections(
 
 
 def raw_table(con: duckdb.DuckDBPyConnection, sha: str, file_format: str | None) -> RawTable | None:
-    """The file as it was read, rebuilt from ``raw.rows`` (header order kept), or None."""
-    raw = fetch_pl(
-        con,
-        "SELECT row_number, record FROM raw.rows WHERE file_sha256 = $sha ORDER BY row_number",
-        {"sha": sha},
-    )
-    if raw.is_empty() or raw["row_number"].to_list() != list(range(1, raw.height + 1)):
+    """The file as it was read, rebuilt from the raw layer (header order kept), or None."""
+    frame = raw_layer.read_file(con, sha)
+    if frame is None:
         return None
-    header = list(json.loads(raw["record"][0]).keys())
-    frame = raw.select(
-        pl.col("record").str.json_decode(pl.Struct({h: pl.String for h in header}))
-    ).unnest("record")
     fmt = file_format or "csv"
     return RawTable(frame, fmt, decimal_comma=fmt == "csv-danish")
 
@@ -173,6 +165,7 @@ def _reconsider_file(
     newly_rejected = verdicts.filter(
         (pl.col("reason") == DUPLICATE) & pl.col("recorded_reason").is_null()
     ).select("row_number", "reason", "detail")
+    newly_rejected = with_raw_json(newly_rejected, table.frame)
     if resolve.is_empty() and rejudged.is_empty() and newly_rejected.is_empty():
         return 0
     staged = now.accepted.filter(pl.col("_row_number").is_in(resolve.implode()))
@@ -201,8 +194,7 @@ def _reconsider_file(
         con.execute(
             """INSERT INTO quality.rejected_rows
                (file_sha256, file_name, dataset, row_number, reason, detail, raw)
-               SELECT $sha, $name, $dataset, n.row_number, n.reason, n.detail, w.record
-               FROM _newly_rejected n JOIN raw.rows w ON w.file_sha256 = $sha AND w.row_number = n.row_number""",
+               SELECT $sha, $name, $dataset, row_number, reason, detail, raw FROM _newly_rejected""",
             {"sha": sha, "name": name, "dataset": dataset.name},
         ).fetchall()
         con.execute(

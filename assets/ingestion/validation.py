@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from assets.ingestion import parsing
+from assets.ingestion.raw_layer import json_records
 from assets.ingestion.readers import RawTable, UnreadableFile
 from pipelines.core.contract import CLUSTER_SCOPE_WORDS, THEMES, Column, Dataset
 
 ROW = "_row_number"
-RAW = "_raw"
 REASON = "_reason"
 DETAIL = "_detail"
 
@@ -47,12 +47,12 @@ class References:
 @dataclass
 class Validated:
     accepted: pl.DataFrame  # typed contract columns + _row_number
-    rejected: pl.DataFrame  # row_number, reason, detail, raw
-    raw: pl.DataFrame  # row_number, record (JSON of the delivered row)
+    rejected: pl.DataFrame  # row_number, reason, detail, raw (JSON of the delivered row)
+    delivered: pl.DataFrame  # the rows as read (all text, the reader's header): row i is file row i+1
 
     @property
     def rows_total(self) -> int:
-        return self.raw.height
+        return self.delivered.height
 
 
 class MissingColumns(UnreadableFile):
@@ -251,21 +251,28 @@ def validate(table: RawTable, dataset: Dataset, refs: References) -> Validated:
     ]
     checked = parts[0] if len(parts) == 1 else pl.concat(parts)
     del parts
-    # The three results share the duplicate-key pass: collected together, it runs once.
+    # The two results share the duplicate-key pass: collected together, it runs once.
     work = _mark_duplicate_keys(checked.lazy(), dataset)
-    rejected, accepted, raw = pl.collect_all(
+    rejected, accepted = pl.collect_all(
         [
             work.filter(pl.col(REASON).is_not_null()).select(
                 pl.col(ROW).alias("row_number"),
                 pl.col(REASON).alias("reason"),
                 pl.col(DETAIL).alias("detail"),
-                pl.col(RAW).alias("raw"),
             ),
             work.filter(pl.col(REASON).is_null()).select(_staging_columns(dataset)),
-            work.select(pl.col(ROW).alias("row_number"), pl.col(RAW).alias("record")),
         ]
     )
-    return Validated(accepted, rejected, raw)
+    return Validated(accepted, with_raw_json(rejected, frame), frame)
+
+
+def with_raw_json(rejected: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """``rejected`` (with ``row_number``) and a ``raw`` column: the JSON text of each rejected row
+    as delivered (``quality.rejected_rows.raw``), encoded for these rows only."""
+    if not frame.width:
+        return rejected.with_columns(pl.lit("{}").alias("raw"))
+    rows = frame.select(pl.all().gather(rejected["row_number"] - 1))
+    return rejected.with_columns(json_records(rows))
 
 
 def _check_rows(
@@ -281,7 +288,6 @@ def _check_rows(
     # inside each range rule, the CVR digits) once instead of once per use, about twice as fast.
     work = frame.lazy().select(
         pl.int_range(offset + 1, offset + frame.height + 1, dtype=pl.Int64).alias(ROW),
-        pl.struct(pl.all()).struct.json_encode().alias(RAW) if frame.width else pl.lit("{}").alias(RAW),
         *(
             parsing.text(pl.col(mapping[c.name])).alias(_t(c.name))
             if c.name in mapping
@@ -324,7 +330,7 @@ def _check_rows(
         reason = pl.when(cond.fill_null(False)).then(pl.lit(code)).otherwise(reason)
         detail = pl.when(cond.fill_null(False)).then(text).otherwise(detail)
     work = work.with_columns(reason.alias(REASON), detail.alias(DETAIL))
-    keep = [ROW, RAW, REASON, DETAIL, *(_v(c.name) for c in dataset.columns)]
+    keep = [ROW, REASON, DETAIL, *(_v(c.name) for c in dataset.columns)]
     keep += [_t(c.name) for c in dataset.columns if c.kind == "theme"]
     return work.select(keep).collect()
 

@@ -9,7 +9,7 @@ from pipelines.core.contract import INGESTION_ORDER
 
 REPORT_KEY = dg.AssetKey(["reports", "impact_report"])
 # Tables every staging asset writes beside its own: a model that reads them depends on all of them.
-INGESTION_RECORDS = ("meta.ingested_files", "quality.rejected_rows", "raw.rows")
+INGESTION_RECORDS = ("meta.ingested_files", "quality.rejected_rows", "raw.files", "raw.rows")
 
 
 def staging_key(dataset: str) -> dg.AssetKey:

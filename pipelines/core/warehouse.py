@@ -257,6 +257,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}").fetchall()
     for name in DDL_FILES[:-1]:
+        if name == "raw":
+            upgrade_raw_rows(con)
         execute_script(con, sql_text(f"ddl/{name}"))
     for dataset in DATASETS.values():
         con.execute(staging_ddl(dataset)).fetchall()
@@ -264,6 +266,54 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement).fetchall()
     execute_script(con, sql_text(f"ddl/{DDL_FILES[-1]}"))
     load_reference(con)
+
+
+def upgrade_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Convert a warehouse whose ``raw.rows`` holds a JSON document per row (``record``, until
+    November 2026) to the header-once layout of ``sql/ddl/raw.sql``, in one transaction.
+
+    Nothing is lost: a file's header is the keys of its first row's document, in order (every
+    document of a file has the same keys: the reader's columns), a row's cells the values in that
+    order, JSON null staying null. An old warehouse is converted once, when it is first opened.
+    """
+    if not fetch_all(
+        con,
+        """SELECT 1 FROM duckdb_columns()
+           WHERE database_name = current_database() AND schema_name = 'raw'
+             AND table_name = 'rows' AND column_name = 'record'""",
+    ):
+        return
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS raw.files (file_sha256 VARCHAR NOT NULL,
+               dataset VARCHAR NOT NULL, file_name VARCHAR NOT NULL, header VARCHAR[] NOT NULL)"""
+        ).fetchall()
+        con.execute(
+            """INSERT INTO raw.files (file_sha256, dataset, file_name, header)
+               SELECT file_sha256, arg_min(dataset, row_number), arg_min(file_name, row_number),
+                      coalesce(arg_min(json_keys(record), row_number), []::VARCHAR[])
+               FROM raw.rows
+               WHERE file_sha256 NOT IN (SELECT file_sha256 FROM raw.files)
+               GROUP BY file_sha256"""
+        ).fetchall()
+        con.execute(
+            """CREATE TABLE raw.rows_cells AS
+               SELECT dataset, file_sha256, file_name, row_number,
+                      coalesce((SELECT list(e.value ->> '$' ORDER BY e.id) FROM json_each(record) e),
+                               []::VARCHAR[]) AS cells
+               FROM raw.rows"""
+        ).fetchall()
+        con.execute("DROP VIEW IF EXISTS raw.records").fetchall()
+        con.execute("DROP TABLE raw.rows").fetchall()
+        con.execute("ALTER TABLE raw.rows_cells RENAME TO rows").fetchall()
+        for column in ("dataset", "file_sha256", "file_name", "row_number", "cells"):
+            con.execute(f"ALTER TABLE raw.rows ALTER COLUMN {column} SET NOT NULL").fetchall()
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.execute("ROLLBACK").fetchall()
+        raise
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:

@@ -136,8 +136,14 @@ def test_column_names_match_case_and_space_insensitively_extra_columns_kept_raw(
     assert query("SELECT cvr, year, employees, nace_code, region FROM staging.firms") == [
         ("13585628", 2024, 12.5, "620100", "DK01")
     ]
-    (record,) = query("SELECT record FROM raw.rows WHERE dataset = 'firms'")[0]
-    assert '"comment":"hello"' in record
+    # The raw layer keeps the header as delivered (case and spaces included) and every cell.
+    assert query("SELECT header FROM raw.files WHERE dataset = 'firms'") == [
+        ([" CVR ", "Year", "EMPLOYEES ", " Nace_Code", "region", "comment"],)
+    ]
+    assert query("SELECT row_number, cells FROM raw.rows WHERE dataset = 'firms'") == [
+        (1, ["13585628", "2024", "12.5", "620100", "dk01", "hello"])
+    ]
+    assert query("SELECT record['comment'] FROM raw.records WHERE dataset = 'firms'") == [("hello",)]
 
 
 def test_quoted_cell_spanning_lines_keeps_record_numbers(inbox, ingest, query):

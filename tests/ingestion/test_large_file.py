@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 from stdnum.dk import cvr as stdnum_cvr
 
-from assets.ingestion.loader import SCAN_BATCH_ROWS
+from assets.ingestion.raw_layer import SCAN_BATCH_ROWS
 from assets.ingestion.validation import CHUNK_ROWS
 
 YEARS = range(2021, 2029)
@@ -53,6 +53,11 @@ def test_a_file_over_chunk_and_batch_boundaries_is_counted_exactly(inbox, ingest
     assert query(
         "SELECT row_number, reason FROM quality.rejected_rows ORDER BY row_number"
     ) == [(1, "duplicate_key_in_file"), (bad_row, "invalid_cvr")]
+    # Rows on either side of a scan-batch boundary keep their own cells under their own number.
+    assert query(
+        "SELECT row_number, cells FROM raw.rows WHERE row_number IN ($a, $b, $c) ORDER BY row_number",
+        {"a": bad_row - 1, "b": bad_row, "c": n},
+    ) == [(bad_row - 1, list(rows[bad_row - 2])), (bad_row, list(rows[bad_row - 1])), (n, list(rows[-1]))]
     # Every other row is accepted under its own key (row 1 lost to row CHUNK_ROWS + 1).
     assert query("SELECT count(*) FROM staging.firms") == [(n - 2,)]
     assert query(

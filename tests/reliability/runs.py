@@ -19,7 +19,7 @@ VOLATILE = {
     "resolved_at", "resolved_run_id", "seen_at",
 }
 TABLES = [
-    "meta.ingested_files", "quality.rejected_rows", "raw.rows", "staging.grants", "staging.activities",
+    "meta.ingested_files", "quality.rejected_rows", "raw.files", "raw.rows", "staging.grants", "staging.activities",
     "staging.participation", "marts.indicators", "marts.flags",
 ]
 

@@ -204,7 +204,7 @@ def test_a_really_full_file_system_fails_the_run_and_a_run_with_space_ends_clean
     try:
         site = _copy(night_one, disk / "site")
         (site.inbox / "firms").mkdir(exist_ok=True)
-        (site.inbox / "firms" / "register.csv").write_text(_register(30_000), encoding="utf-8")
+        (site.inbox / "firms" / "register.csv").write_text(_register(100_000), encoding="utf-8")
         # What a run with space publishes, on the ordinary disk.
         with_space = Site(tmp_path / "with_space")
         shutil.copytree(site.root, with_space.root)
@@ -212,7 +212,8 @@ def test_a_really_full_file_system_fails_the_run_and_a_run_with_space_ends_clean
 
         used = sum(p.stat().st_size for p in site.root.rglob("*") if p.is_file())
         # Room for the run's copy of the warehouse and a little more, not for a register of
-        # 60,000 firm-years (their raw rows alone take several megabytes).
+        # 200,000 firm-years (their raw rows and staged rows take well over 10 MB; 60,000 were
+        # enough while each raw row was a JSON document).
         _resize_tmpfs(disk, used // 2**20 + 10)
         before = site.state()
         exit_code, _, err = site.run(capsys, monkeypatch, IMPACT_MIN_FREE_MB="1")

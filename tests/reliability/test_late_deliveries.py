@@ -203,7 +203,7 @@ def test_a_half_written_file_completed_later_ends_as_one_run(tmp_path, one_run, 
     # The half file stays on record as the delivery it was (its record, its raw rows, a rejection
     # of its cut-off last line, and so the file counts of the data-quality marts); everything the
     # data says is as after one run.
-    records = {"meta.ingested_files", "raw.rows", "quality.rejected_rows"}
+    records = {"meta.ingested_files", "raw.files", "raw.rows", "quality.rejected_rows"}
     counts = {"marts.ingestion_summary", "marts.rejections"}
     assert differences(one_run, warehouse, leave_out=records | counts) == {}
     diff = differences(one_run, warehouse)
@@ -216,6 +216,7 @@ def test_a_half_written_file_completed_later_ends_as_one_run(tmp_path, one_run, 
         "AND run_id = 'night-1'",
     )
     assert diff["raw.rows"][1] and len(diff["raw.rows"][1]) == half[0]
+    assert len(diff["raw.files"][1]) == 1  # the half file's header
     # Outcomes rejected on night 1 for participation in the missing part (or in p_2026.csv) were
     # accepted on night 2.
     assert _query(
