@@ -286,7 +286,11 @@ def test_a_run_on_a_damaged_warehouse_publishes_nothing_says_so_first_and_restor
 
     site = _copy(night_one, tmp_path / "site")
     assert site.run(capsys, monkeypatch)[0] == 0  # night two: night one is kept as w.duckdb.prev
-    _damage_a_data_block(site.warehouse)  # a block of raw.rows, which this run does not read
+    # A block of data this run neither reads nor rewrites (a table of earlier history; the run
+    # appends to raw.rows, whose last row group DuckDB then writes anew and frees the old block).
+    with duckdb.connect(str(site.warehouse)) as con:
+        con.execute("CREATE TABLE meta.history_kept AS SELECT range AS n FROM range(200000)").fetchall()
+    _damage_a_data_block(site.warehouse, "meta.history_kept")
     (site.inbox / "participation" / "p3.csv").write_text(
         "activity_id,cvr,participation_date\nAI1,13585628,2025-03-09\n", encoding="utf-8"
     )

@@ -48,11 +48,11 @@ def _publish(warehouse: Path, generation: int) -> None:
     publish_shadow(shadow, warehouse)
 
 
-def _damage_a_data_block(path: Path) -> None:
-    """Overwrite bytes inside a block that holds rows of raw.rows (its checksum no longer fits)."""
+def _damage_a_data_block(path: Path, table: str = "raw.rows") -> None:
+    """Overwrite bytes inside a block that holds rows of ``table`` (its checksum no longer fits)."""
     with duckdb.connect(str(path), read_only=True) as con:
         block = con.execute(
-            "SELECT max(block_id) FROM pragma_storage_info('raw.rows') WHERE block_id >= 0"
+            "SELECT max(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0", [table]
         ).fetchall()[0][0]
     with path.open("r+b") as fh:
         fh.seek(HEADER + block * BLOCK + 1000)
