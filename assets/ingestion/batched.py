@@ -33,6 +33,7 @@ import polars as pl
 
 from assets.ingestion import raw_layer
 from assets.ingestion.readers import (
+    CSV_OPTIONS,
     PARQUET_MAGIC,
     TEXT_EXTENSIONS,
     UTF8_BOM,
@@ -89,15 +90,7 @@ def batch_format(path: Path, head: bytes) -> str | None:
 
 
 def _csv_batches(path: Path, sep: str, rows: int) -> Iterator[pl.DataFrame]:
-    scan = pl.scan_csv(
-        path,
-        separator=sep,
-        infer_schema=False,
-        has_header=True,
-        quote_char='"',
-        empty_string_is_null=True,
-        raise_if_empty=True,
-    )
+    scan = pl.scan_csv(path, separator=sep, **CSV_OPTIONS)
     yield from scan.collect_batches(chunk_size=rows)
 
 

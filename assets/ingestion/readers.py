@@ -20,6 +20,15 @@ PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ""}
+# How a delivered CSV is parsed, whole (here) or in batches (assets/ingestion/batched.py): every
+# cell as text, a header row, double quotes, an empty cell is missing, an empty file is an error.
+CSV_OPTIONS = {
+    "infer_schema": False,
+    "has_header": True,
+    "quote_char": '"',
+    "empty_string_is_null": True,
+    "raise_if_empty": True,
+}
 
 
 class UnreadableFile(Exception):
@@ -170,15 +179,7 @@ def _parse_csv(data: bytes, sep: str) -> pl.DataFrame:
     # mark, which Polars strips, the bytes are always read as text.
     if not data.startswith(UTF8_BOM):
         data = UTF8_BOM + data
-    return pl.read_csv(
-        io.BytesIO(data),
-        separator=sep,
-        infer_schema=False,
-        has_header=True,
-        quote_char='"',
-        empty_string_is_null=True,
-        raise_if_empty=True,
-    )
+    return pl.read_csv(io.BytesIO(data), separator=sep, **CSV_OPTIONS)
 
 
 def _describe_csv_error(text: str, sep: str, exc: Exception) -> str:
