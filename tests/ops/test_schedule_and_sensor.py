@@ -9,7 +9,7 @@ import time
 import dagster as dg
 
 from assets.ingestion.loader import ingest_dataset
-from pipelines.core.config import deployment_paths
+from pipelines.core.config import TIMEZONE, deployment_paths
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.resources import WarehouseResource
 from pipelines.core.warehouse import connect_writer
@@ -130,4 +130,5 @@ def test_the_sensor_asks_for_the_steps_a_new_file_can_change_and_pins_the_date(t
     checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in result.asset_check_keys}
     assert "staging/participation:contract_suite" in checks
     assert "staging/grants:contract_suite" not in checks
-    assert result.run_config["resources"]["warehouse"]["config"]["as_of"] == dt.date.today().isoformat()
+    today = dt.datetime.now(TIMEZONE).date().isoformat()  # the default as_of: today in Copenhagen
+    assert result.run_config["resources"]["warehouse"]["config"]["as_of"] == today
