@@ -174,8 +174,8 @@ def planned_job(settings: Settings, job: dg.JobDefinition, all_steps: bool) -> t
     try:
         plan = plan_run(settings, job)
     except Exception as exc:  # noqa: BLE001 - a plan is an optimisation: run every step instead
-        print(f"impact run: could not plan the run ({exc}); running every step", file=sys.stderr)
-        return job, every_step(f"could not plan: {exc}")
+        # Not a verdict (those start "impact run:" on stderr): the summary's "ran:" line says it.
+        return job, every_step(f"could not plan: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     if plan.is_full:
         return job, plan
     return job.get_subset(asset_selection=set(plan.assets), asset_check_selection=set(plan.checks)), plan
