@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+from filelock import FileLock
 
 from pipelines.core.config import PROJECT_ROOT, load_settings
 
@@ -45,15 +46,25 @@ def ensure_home(warehouse: Path | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        partial = home / ".dagster.yaml.tmp"
-        shutil.copyfile(shipped_config(), partial)
-        partial.replace(config)
+        with _home_lock(home):
+            if not config.exists():
+                partial = home / ".dagster.yaml.tmp"
+                shutil.copyfile(shipped_config(), partial)
+                partial.replace(config)
     return home
+
+
+def _home_lock(home: Path) -> FileLock:
+    """One process at a time sets a home up: two ``impact run``s started at once on a new home
+    both created the SQLite storage's tables ("table runs already exists")."""
+    return FileLock(str(home / ".instance.lock"), timeout=300)
 
 
 def instance(warehouse: Path | None = None) -> dg.DagsterInstance:
     """The deployment's instance (see the module's docstring)."""
-    return dg.DagsterInstance.from_config(str(ensure_home(warehouse)))
+    home = ensure_home(warehouse)
+    with _home_lock(home):  # opening a new home creates its storage
+        return dg.DagsterInstance.from_config(str(home))
 
 
 def run_retention_days() -> int:

@@ -3,6 +3,7 @@ its check results in the deployment's instance, which the UI and the services sh
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,7 @@ import yaml
 
 from pipelines.cli import main
 from pipelines.instance import SQLITE_YAML, dagster_home, ensure_home, prune_old_runs
-from tests.reliability.runs import impact_run, write_inbox
+from tests.reliability.runs import ROOT, impact_run, write_inbox
 
 
 def test_the_home_defaults_beside_the_warehouse_and_gets_the_shipped_config(tmp_path, monkeypatch):
@@ -75,3 +76,24 @@ def test_a_new_home_gets_the_postgres_config_when_postgres_is_configured(tmp_pat
     assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env": "DAGSTER_PG_HOST"}
     assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
     assert config["telemetry"] == {"enabled": False}
+
+
+def test_processes_opening_a_new_home_at_once_all_get_the_instance(tmp_path):
+    """Two `impact run`s started at once on a new home both created its SQLite tables ("table runs
+    already exists"); the home is now set up under a lock."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from pipelines.instance import instance\n"
+        "with instance(Path(sys.argv[1])) as i: print(len(i.get_runs()))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "w.duckdb")], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-500:] for _, err in results]
+    assert [out.strip() for out, _ in results] == ["0"] * 4
