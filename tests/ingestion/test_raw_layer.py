@@ -10,7 +10,9 @@ A warehouse of the old shape is converted in place without losing a row.
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -82,13 +84,29 @@ FILES: list[tuple[str, str, bytes]] = [
 ]
 
 
+@contextlib.contextmanager
+def _raw_database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory database with the raw layer's DDL (the fixture, and the property tests,
+    which cannot take function-scoped fixtures)."""
+    connection = duckdb.connect()
+    try:
+        connection.execute("CREATE SCHEMA raw").fetchall()
+        execute_script(connection, sql_text("ddl/raw"))
+        yield connection
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def con():
-    connection = duckdb.connect()
-    connection.execute("CREATE SCHEMA raw").fetchall()
-    execute_script(connection, sql_text("ddl/raw"))
-    yield connection
-    connection.close()
+    with _raw_database() as connection:
+        yield connection
+
+
+def _assert_round_trips(frame: pl.DataFrame) -> None:
+    """``frame`` written to a fresh raw layer and read back is the same rows."""
+    with _raw_database() as connection:
+        _assert_same_rows(_round_trip(connection, frame, "fuzz"), frame)
 
 
 def _round_trip(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sha: str) -> pl.DataFrame | None:
@@ -165,10 +183,7 @@ def test_fuzzed_rows_round_trip_and_rejections_keep_their_json(dataset, rows, da
         {name: [r[i] if i < len(r) else None for r in rows] for i, name in enumerate(names)},
         schema={name: pl.String for name in names},
     )
-    with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA raw").fetchall()
-        execute_script(con, sql_text("ddl/raw"))
-        _assert_same_rows(_round_trip(con, frame, "fuzz"), frame)
+    _assert_round_trips(frame)
     result = validate(RawTable(frame, "csv", decimal_comma=danish), DATASETS[dataset], REFS)
     old = old_records(frame)
     assert result.rejected["raw"].to_list() == [old[n - 1] for n in result.rejected["row_number"]]
@@ -182,10 +197,7 @@ def test_any_readable_bytes_round_trip(data, suffix):
         frame = read_table(Path(f"fuzz{suffix}"), data).frame
     except UnreadableFile:
         return
-    with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA raw").fetchall()
-        execute_script(con, sql_text("ddl/raw"))
-        _assert_same_rows(_round_trip(con, frame, "fuzz"), frame)
+    _assert_round_trips(frame)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -196,10 +208,7 @@ def test_any_text_read_as_csv_round_trips(text):
         frame = read_table(Path("fuzz.csv"), text.encode()).frame
     except UnreadableFile:
         return
-    with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA raw").fetchall()
-        execute_script(con, sql_text("ddl/raw"))
-        _assert_same_rows(_round_trip(con, frame, "fuzz"), frame)
+    _assert_round_trips(frame)
 
 
 def test_the_demo_inbox_round_trips(tmp_path):
@@ -207,9 +216,7 @@ def test_the_demo_inbox_round_trips(tmp_path):
     from demo.generator import write_demo_inbox
 
     summary = write_demo_inbox(tmp_path / "inbox", scale=1, seed=2025)
-    with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA raw").fetchall()
-        execute_script(con, sql_text("ddl/raw"))
+    with _raw_database() as con:
         checked = 0
         for info in summary.values():
             for relative in info["files"]:
