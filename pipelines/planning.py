@@ -26,8 +26,9 @@ sensor plan at their tick (:func:`planned_run_request`).
 
 The plan is made before the run takes the warehouse's writer lock. A run published meanwhile by
 another process leaves a warehouse whose models are built from their inputs, so at worst a
-planned step finds nothing to do; a file delivered meanwhile is taken by the next run. What the run publishes is the same either
-way: ``tests/ops/test_planning.py`` compares planned runs with runs of every step.
+planned step finds nothing to do; a file delivered meanwhile is taken by the next run. What the
+run publishes is the same either way: ``tests/ops/test_planning.py`` compares planned runs with
+runs of every step.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from pipelines.core.build_state import memoized, table_state
 from pipelines.core.config import Settings
 from pipelines.core.contract import DATASETS, INGESTION_ORDER
 from pipelines.core.keys import REPORT_KEY, staging_key
-from pipelines.core.warehouse import connect_reader, ensure_schema, fetch_all
+from pipelines.core.warehouse import connect_reader, ensure_schema, fetch_all, table_columns
 from quality.definitions import CHECK_PLANS, is_cluster_status_check
 from quality.reuse import is_current
 
@@ -92,7 +93,7 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
     if not settings.warehouse.exists():
         return every_step("a new warehouse")
     with connect_reader(settings.warehouse) as con, memoized():
-        if not _has_build_state(con):
+        if not table_columns(con, "meta.build_state"):
             return every_step("the warehouse has no build state yet")
         if _reference_changed(con):
             return every_step("the reference data changed since the warehouse last loaded it")
@@ -125,6 +126,15 @@ def plan_run(settings: Settings, job: dg.JobDefinition) -> Plan:
     ), len(job_assets), len(job_checks))
 
 
+def plan_or_every_step(settings: Settings, job: dg.JobDefinition) -> Plan:
+    """:func:`plan_run`, or every step if planning fails for any reason (a plan is an
+    optimisation; a warehouse a writer holds, say, is simply run whole)."""
+    try:
+        return plan_run(settings, job)
+    except Exception as exc:  # noqa: BLE001
+        return every_step(f"could not plan: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
 def planned_run_request(
     context: dg.SensorEvaluationContext | dg.ScheduleEvaluationContext,
     settings: Settings,
@@ -136,25 +146,18 @@ def planned_run_request(
     (after midnight, behind another run in the queue) and must compute the date it was planned for.
     """
     config = {"resources": {"warehouse": {"config": {"as_of": settings.as_of.isoformat()}}}}
-    try:
-        plan = plan_run(settings, context.repository_def.get_job(job_name))
-    except Exception as exc:  # noqa: BLE001 - a plan is an optimisation: run every step instead
-        plan = every_step(f"could not plan: {exc}")
+    repository = context.repository_def  # None for a context built without one (tests)
+    plan = (
+        plan_or_every_step(settings, repository.get_job(job_name))
+        if repository is not None
+        else every_step("could not plan: no repository to plan against")
+    )
     tags = {**dict(request.pop("tags", None) or {}), PLAN_TAG: plan.tag}
     if plan.is_full:
         return dg.RunRequest(run_config=config, tags=tags, **request)
     return dg.RunRequest(
         run_config=config, tags=tags, asset_selection=sorted(plan.assets, key=str),
         asset_check_keys=sorted(plan.checks, key=str), **request,
-    )
-
-
-def _has_build_state(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        fetch_all(
-            con,
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'meta' AND table_name = 'build_state'",
-        )
     )
 
 

@@ -25,7 +25,7 @@ from pipelines.core.warehouse import connect_reader, fetch_all
 from pipelines.instance import instance as deployment_instance
 from pipelines.instance import prune_old_runs
 from pipelines.jobs import NIGHTLY_JOB_NAME
-from pipelines.planning import PLAN_TAG, Plan, every_step, plan_run
+from pipelines.planning import PLAN_TAG, Plan, every_step, plan_or_every_step
 from quality.definitions import is_cluster_status_check
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -171,11 +171,8 @@ def planned_job(settings: Settings, job: dg.JobDefinition, all_steps: bool) -> t
     """``job`` cut to the steps this run needs (:mod:`pipelines.planning`), or whole."""
     if all_steps:
         return job, every_step("--all-steps")
-    try:
-        plan = plan_run(settings, job)
-    except Exception as exc:  # noqa: BLE001 - a plan is an optimisation: run every step instead
-        # Not a verdict (those start "impact run:" on stderr): the summary's "ran:" line says it.
-        return job, every_step(f"could not plan: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    # A plan that fails is no verdict (those start "impact run:" on stderr): "ran:" says it.
+    plan = plan_or_every_step(settings, job)
     if plan.is_full:
         return job, plan
     return job.get_subset(asset_selection=set(plan.assets), asset_check_selection=set(plan.checks)), plan
