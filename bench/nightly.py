@@ -68,18 +68,23 @@ def linked_copy(inbox: Path, to: Path) -> Path:
     return to
 
 
-def small_delivery(inbox: Path, rows: int = SMALL_DELIVERY_ROWS) -> Path:
+def small_delivery(inbox: Path, rows: int = SMALL_DELIVERY_ROWS, name: str = "deltagelse_bench_ny_levering.csv",
+                   stride: int = 7919) -> Path:
     """One new participation file of ``rows`` rows, new (activity, firm) pairs: each row takes an
-    activity and its date from one delivered row and a firm from another, skipping pairs that
-    were delivered already. Written in the delivered CSV's own header and encoding."""
+    activity and its date from one delivered row and a firm from another (``stride`` apart),
+    skipping pairs that were delivered already, in the newest delivered CSV or in an earlier
+    bench delivery. Written in the delivered CSV's own header and encoding."""
     folder = inbox / "participation"
-    source = sorted(folder.glob("*.csv"))[-1]
+    bench_files = sorted(folder.glob("deltagelse_bench_*.csv"))
+    source = [p for p in sorted(folder.glob("*.csv")) if p not in bench_files][-1]
     delivered = pl.read_csv(source, infer_schema=False)
     activity, cvr, date = delivered.columns[:3]
-    known = set(zip(delivered[activity].str.strip_chars(), delivered[cvr].str.strip_chars(), strict=True))
+    known = set()
+    for frame in (delivered, *(pl.read_csv(p, infer_schema=False) for p in bench_files)):
+        known |= set(zip(frame[activity].str.strip_chars(), frame[cvr].str.strip_chars(), strict=True))
     n, picked, seen = delivered.height, [], set()
     for i in range(n):
-        a_row, f_row = delivered.row(i), delivered.row((i * 7919 + 13) % n)
+        a_row, f_row = delivered.row(i), delivered.row((i * stride + 13) % n)
         pair = (a_row[0].strip(), f_row[1].strip())
         if pair in known or pair in seen:
             continue
@@ -87,7 +92,7 @@ def small_delivery(inbox: Path, rows: int = SMALL_DELIVERY_ROWS) -> Path:
         picked.append((a_row[0], f_row[1], a_row[2], *f_row[3:]))
         if len(picked) == rows:
             break
-    target = folder / "deltagelse_bench_ny_levering.csv"
+    target = folder / name
     pl.DataFrame(picked, schema=delivered.columns, orient="row").write_csv(target)
     return target
 
@@ -134,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     national = ensure_inbox(args.scale, args.seed)
     m = {k: [] for k in ("floor", "cold", "rerun", "small", "cold_cpu", "rerun_cpu", "small_cpu", "peak", "rerun_peak", "small_peak",
-                         "size", "size_small", "floor_size", "delivery")}
+                         "size", "size_small", "size_small2", "small2", "floor_size", "delivery", "delivery2")}
     report = None
     for i in range(args.repeat):
         work = OUT / f"nightly_{i}"
@@ -148,6 +153,12 @@ def main() -> None:
         rerun = timed(run, RUN_ENV)
         delivered = small_delivery(inbox)
         small = timed(run, RUN_ENV)
+        m["size_small"].append(mib(work / "warehouse.duckdb"))
+        # A second small delivery: the free blocks the first left behind are used again.
+        delivered2 = small_delivery(inbox, name="deltagelse_bench_ny_levering_2.csv", stride=104729)
+        m["small2"].append(timed(run, RUN_ENV).seconds)
+        m["size_small2"].append(mib(work / "warehouse.duckdb"))
+        m["delivery2"].append(mib(delivered2))
         m["floor"].append(floor.seconds)
         m["cold"].append(cold.seconds)
         m["rerun"].append(rerun.seconds)
@@ -159,13 +170,12 @@ def main() -> None:
         m["rerun_peak"].append(rerun.peak_rss_mib)
         m["small_peak"].append(small.peak_rss_mib)
         m["size"].append(size)
-        m["size_small"].append(mib(work / "warehouse.duckdb"))
         m["floor_size"].append(mib(work / "floor.duckdb"))
         m["delivery"].append(mib(delivered))
         print(f"rep {i + 1}: floor {floor.seconds:.1f} s | cold {cold.seconds:.1f} s, {cold.cpu_seconds:.1f} s CPU (peak "
               f"{cold.peak_rss_mib:.0f} MiB) | re-run {rerun.seconds:.1f} s, {rerun.cpu_seconds:.1f} s CPU | "
               f"small delivery {small.seconds:.1f} s, {small.cpu_seconds:.1f} s CPU (peak {small.peak_rss_mib:.0f} MiB) | warehouse {size:.0f} -> "
-              f"{m['size_small'][-1]:.1f} MiB, floor db {m['floor_size'][-1]:.0f} MiB", flush=True)
+              f"{m['size_small'][-1]:.1f} -> {m['size_small2'][-1]:.1f} MiB (second delivery {m['small2'][-1]:.1f} s), floor db {m['floor_size'][-1]:.0f} MiB", flush=True)
         report = work / "reports" / "impact_report.html"
     big = big_scale_peak(args.big_scale, args.seed, args.as_of) if args.big_scale else None
     fixed = fixed_cost_seconds(args.repeat, args.seed, args.as_of)
@@ -191,6 +201,8 @@ def main() -> None:
          f"{med['size']:.0f} / {med['floor_size']:.0f} MiB = **{med['size'] / med['floor_size']:.1f} x**", "<= 2 x"),
         ("warehouse growth for the small delivery (the file itself)",
          f"{med['size_small'] - med['size']:+.1f} MiB ({med['delivery'] * 1024:.0f} KiB)", "<= the file's size"),
+        ("growth for a second small delivery (steady state; the file itself)",
+         f"{med['size_small2'] - med['size_small']:+.2f} MiB ({med['delivery2'] * 1024:.0f} KiB)", "<= the file's size"),
         ("fixed cost: cold run on the scale-1 inbox", f"{fixed:.1f} s = {fixed / f:.1f} x floor", ""),
     ]
     if report and report.exists():

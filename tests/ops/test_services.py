@@ -1,8 +1,9 @@
 """Production: `dagster-daemon run` and `dagster-webserver` as two real, separate processes on one
 temporary instance (as deploy/systemd runs them). A file in the inbox makes the sensor launch a
 run that completes; the schedule's tick (every minute here, IMPACT_NIGHTLY_CRON) launches a run
-that completes, and a later tick's run leaves out the steps nothing changed for; the webserver
-shows the runs; both services stop by PID."""
+that completes, and a later tick's run leaves out the steps nothing changed for; every run
+started in a child of the daemon's warm worker; the webserver shows the runs; both services stop
+by PID (the warm worker and its children with them)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,11 @@ def test_daemon_and_webserver_run_the_sensor_and_the_schedule(tmp_path):
         selected = {k.to_user_string() for k in later.asset_selection}
         assert "reports/impact_report" in selected and "staging/grants" not in selected
         assert later.tags["impact/ran"].endswith("/34 checks")  # e.g. "2/32 assets, 4/34 checks"
+        # Every run of the daemon started as a child of its warm worker (pipelines/launcher.py),
+        # the later ones without waiting for it to warm up again.
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            launched = [r for r in instance.get_runs() if r.status.value in ("SUCCESS", "FAILURE")]
+        assert len(launched) >= 3 and {r.tags.get("impact/worker") for r in launched} == {"warm"}, logs
     finally:
         for proc in (daemon, web):
             _stop(proc)

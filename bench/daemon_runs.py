@@ -1,0 +1,115 @@
+"""The daytime case under the real daemon: a small delivery lands, the inbox sensor launches a run.
+Warm worker (the shipped run launcher) against cold runs (``warm: false``: a new process per run,
+as Dagster's own launcher starts them).
+
+Usage: .venv/bin/python bench/daemon_runs.py [--scale 15] [--deliveries 2] [--as-of 2028-12-31]
+
+For each route, on a private copy of the national inbox: a cold ``impact run`` builds the
+warehouse; then ``dagster-daemon`` runs with the route's instance, and ``--deliveries`` small
+participation files (bench/nightly.py's :func:`small_delivery`) are dropped one after another, each
+once the previous run has ended. A run's time is from its launch to its end (Dagster's run stats),
+so the sensor's tick interval is left out. The first delivery's run of the warm route includes
+starting the worker; the later ones are what a day of deliveries costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+from _common import OUT, ROOT, ensure_inbox, median, timed
+from nightly import RUN_ENV, linked_copy, run_command, small_delivery
+
+BIN = Path(sys.executable).parent
+LAUNCHER = "run_launcher:\n  module: pipelines.launcher\n  class: WarmRunLauncher\n  config:\n    warm: {warm}\n"
+
+
+def _home(work: Path, warm: bool) -> Path:
+    home = work / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shipped = (ROOT / "deploy" / "dagster.yaml").read_text()
+    start = shipped.index("run_launcher:")
+    end = shipped.index("\n\n", start)
+    (home / "dagster.yaml").write_text(shipped[:start] + LAUNCHER.format(warm=str(warm).lower()) + shipped[end:])
+    with dg.DagsterInstance.from_config(str(home)):
+        pass  # its storage, before the daemon starts
+    return home
+
+
+def _wait_for_run(home: Path, known: set[str], timeout: float = 900) -> dg.DagsterRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            for run in instance.get_runs():
+                if run.run_id not in known and run.is_finished:
+                    return run
+        time.sleep(2)
+    raise SystemExit("no run ended in time")
+
+
+def route(national: Path, warm: bool, deliveries: int, as_of: str) -> list[tuple[float, str, str]]:
+    work = OUT / f"daemon_{'warm' if warm else 'cold'}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    inbox = linked_copy(national, work / "inbox")
+    env = {
+        **os.environ, **RUN_ENV,
+        "IMPACT_INBOX": str(inbox), "IMPACT_WAREHOUSE": str(work / "warehouse.duckdb"),
+        "IMPACT_REPORTS": str(work / "reports"), "IMPACT_AS_OF": as_of,
+        "IMPACT_SENSOR_SETTLED_AFTER_SECONDS": "0", "IMPACT_NIGHTLY_CRON": "0 3 1 1 *",
+    }
+    home = _home(work, warm)
+    env["DAGSTER_HOME"] = str(home)
+    os.environ.update({k: env[k] for k in ("DAGSTER_HOME",)})
+    timed(run_command(inbox, work, as_of), {k: env[k] for k in env if k.startswith(("IMPACT", "DAGSTER"))})
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        known = {r.run_id for r in instance.get_runs()}
+    log = (work / "daemon.log").open("wb")
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"], cwd=ROOT,
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    results = []
+    try:
+        for i in range(deliveries):
+            small_delivery(inbox, name=f"deltagelse_bench_ny_levering_{i + 1}.csv", stride=7919 + 96_000 * i)
+            run = _wait_for_run(home, known)
+            known.add(run.run_id)
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                stats = instance.get_run_stats(run.run_id)
+            seconds = (stats.end_time or 0) - (stats.launch_time or stats.start_time or 0)
+            results.append((seconds, run.status.value, run.tags.get("impact/worker", "?")))
+            print(f"{'warm' if warm else 'cold'} delivery {i + 1}: {seconds:.1f} s from launch to end, "
+                  f"{run.status.value}, started {run.tags.get('impact/worker')}, ran {run.tags.get('impact/ran')}",
+                  flush=True)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(60)
+        log.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--deliveries", type=int, default=2)
+    parser.add_argument("--as-of", default="2028-12-31")
+    args = parser.parse_args()
+    national = ensure_inbox(args.scale, args.seed)
+    measured = {warm: route(national, warm, args.deliveries, args.as_of) for warm in (False, True)}
+    print("\n| small delivery through the daemon | cold (new process) | warm worker |")
+    print("|---|---|---|")
+    for i in range(args.deliveries):
+        print(f"| delivery {i + 1} | {measured[False][i][0]:.1f} s | {measured[True][i][0]:.1f} s |")
+    later = [median([s for s, _, _ in measured[w][1:]]) if args.deliveries > 1 else float("nan") for w in (False, True)]
+    print(f"| later deliveries (median) | {later[0]:.1f} s | {later[1]:.1f} s |")
+
+
+if __name__ == "__main__":
+    main()
