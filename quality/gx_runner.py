@@ -2,8 +2,9 @@
 
 GX is imported lazily (it takes seconds to import) and always through :func:`load_gx`, which first
 turns its usage analytics off (``GX_ANALYTICS_ENABLED=False``). Every validation uses a fresh
-*ephemeral* data context (a few milliseconds) with its tqdm progress bars disabled, unless
-``IMPACT_GX_PROGRESS_BARS=1`` asks for them in an interactive session.
+*ephemeral* data context, made once per process, with its tqdm progress bars disabled, unless
+``IMPACT_GX_PROGRESS_BARS=1`` asks for them in an interactive session; a frame is validated as a
+batch of that context's one pandas asset (see :func:`_frame_batches`).
 
 GX is handed pandas, never a SQL datasource: GX's SQL path on duckdb fails as shipped (see
 ``shared/notes/stack-facts.md``). The frames are kept compact by :mod:`quality.staging`.
@@ -11,7 +12,6 @@ GX is handed pandas, never a SQL datasource: GX's SQL path on duckdb fails as sh
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import threading
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _GX: ModuleType | None = None
 _CONTEXT: Any = None
+_BATCHES: Any = None
 GX_IMPORT_SECONDS: float | None = None
 _LOCK = threading.Lock()
 _IMPORT_LOCK = threading.Lock()
@@ -118,54 +119,52 @@ def validate_frame(
         return []
     gx = load_gx()
     with _LOCK:
-        return _validate(gx, gx_context(), suite_name, frame, checks, sample_size)
+        return _validate(gx, _frame_batches(), suite_name, frame, checks, sample_size)
+
+
+def _frame_batches() -> Any:
+    """The process's one batch definition of "a whole pandas frame" (made once).
+
+    Each validation passes its frame as a batch parameter and validates an unsaved suite on that
+    batch (``Batch.validate``). Until December 2026 every validation added a data source, an asset,
+    a suite and a validation definition to the context and deleted them again: the ephemeral
+    context wrote its whole configuration as YAML on each of those, half of GX's time on a small
+    frame (0.15 s against 0.08 s per validation).
+    """
+    global _BATCHES
+    if _BATCHES is None:
+        source = gx_context().data_sources.add_pandas("impact_frames")
+        _BATCHES = source.add_dataframe_asset(name="frame").add_batch_definition_whole_dataframe(
+            "whole_frame"
+        )
+    return _BATCHES
 
 
 def _validate(
     gx: ModuleType,
-    context: Any,
+    batches: Any,
     suite_name: str,
     frame: pd.DataFrame,
     checks: Sequence[Expectation],
     sample_size: int,
 ) -> list[ExpectationOutcome]:
-    unique = f"{suite_name}.{uuid.uuid4().hex[:8]}"
-    source = context.data_sources.add_pandas(unique)
-    batch_definition = source.add_dataframe_asset(
-        name=suite_name
-    ).add_batch_definition_whole_dataframe("whole_frame")
-    suite = context.suites.add(gx.ExpectationSuite(name=unique))
-    try:
-        return _run_suite(gx, context, suite, batch_definition, unique, frame, checks, sample_size)
-    finally:  # keep the shared context from growing with every validation
-        for store in (context.validation_definitions, context.suites, context.data_sources):
-            with contextlib.suppress(Exception):
-                store.delete(unique)
-
-
-def _run_suite(
-    gx: ModuleType,
-    context: Any,
-    suite: Any,
-    batch_definition: Any,
-    name: str,
-    frame: pd.DataFrame,
-    checks: Sequence[Expectation],
-    sample_size: int,
-) -> list[ExpectationOutcome]:
+    suite = gx.ExpectationSuite(name=f"{suite_name}.{uuid.uuid4().hex[:8]}")
     by_label: dict[str, Expectation] = {}
     for check in checks:
         expectation = check.gx_expectation
         expectation.meta = {**(expectation.meta or {}), "label": check.label}
         suite.add_expectation(expectation)
         by_label[check.label] = check
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    result = batches.get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": sample_size}
     )
-    result = validation.run(
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": sample_size},
-    )
+    return _outcomes(result, checks, by_label)
+
+
+def _outcomes(
+    result: Any, checks: Sequence[Expectation], by_label: dict[str, Expectation]
+) -> list[ExpectationOutcome]:
+    """One outcome per expectation of a suite's validation result, in the order of ``checks``."""
     outcomes: list[ExpectationOutcome] = []
     for item in result.results:
         config = item.expectation_config
