@@ -145,13 +145,17 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         return True
 
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        """FAILED when the run's recorded process on this host is gone (killed, out of memory):
+        the daemon's run monitoring then marks the run failed instead of leaving it "started".
+        A run this launcher did not start (``impact run`` executes in its own process) counts as
+        running: the daemon must not fail it for want of a process it does not know."""
         pid = _run_pid(run)
         if pid is None:
-            return CheckRunHealthResult(WorkerStatus.UNKNOWN, "no process of this host recorded")
+            return CheckRunHealthResult(WorkerStatus.RUNNING, "not started by this launcher on this host")
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return CheckRunHealthResult(WorkerStatus.FAILED, f"process {pid} is gone")
+            return CheckRunHealthResult(WorkerStatus.FAILED, f"the run's process {pid} is gone")
         except PermissionError:
             pass
         return CheckRunHealthResult(WorkerStatus.RUNNING)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.launcher.base import WorkerStatus
 
 from pipelines.launcher import PID_TAG, WORKER_TAG
 from tests.ops import warm_jobs
@@ -130,5 +131,25 @@ def test_terminate_cancels_a_warm_run(tmp_path, cwd_root):
             assert run.status == dg.DagsterRunStatus.CANCELED
             assert time.monotonic() - started < 60
             assert instance.run_launcher.terminate(run_id) is False  # finished: nothing to stop
+        finally:
+            instance.run_launcher.dispose()
+
+
+def test_a_killed_run_is_seen_as_failed_and_a_run_it_did_not_start_as_running(tmp_path, cwd_root):
+    """What the daemon's run monitoring (enabled in deploy/dagster.yaml) asks the launcher."""
+    with _instance(tmp_path / "home", "tests.ops.warm_jobs:warm_up_test") as instance:
+        launcher = instance.run_launcher
+        try:
+            run_id = _launch(instance, warm_jobs.long_run, {"ops": {"wait_a_while": {"config": {"seconds": 120.0}}}})
+            run = _wait(instance, run_id, {"STARTED"})
+            assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+            os.kill(int(run.tags[PID_TAG]), signal.SIGKILL)  # as the kernel's OOM killer would
+            deadline = time.monotonic() + 10
+            while launcher.check_run_worker_health(run).status != WorkerStatus.FAILED:
+                assert time.monotonic() < deadline, "the killed run's process still counts as running"
+                time.sleep(0.2)
+            in_process = instance.create_run_for_job(job_def=warm_jobs.where_it_ran, run_config={
+                "ops": {"report_process": {"config": {"out": str(tmp_path / "x.json")}}}})
+            assert launcher.check_run_worker_health(in_process).status == WorkerStatus.RUNNING
         finally:
             instance.run_launcher.dispose()
