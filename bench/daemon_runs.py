@@ -83,7 +83,7 @@ def route(national: Path, warm: bool, deliveries: int, as_of: str) -> list[tuple
             with dg.DagsterInstance.from_config(str(home)) as instance:
                 stats = instance.get_run_stats(run.run_id)
             seconds = (stats.end_time or 0) - (stats.launch_time or stats.start_time or 0)
-            results.append((seconds, run.status.value, run.tags.get("impact/worker", "?")))
+            results.append((seconds, run.status.value, run.tags.get("impact/worker", "?")))  # e.g. "warm (pid ...)"
             print(f"{'warm' if warm else 'cold'} delivery {i + 1}: {seconds:.1f} s from launch to end, "
                   f"{run.status.value}, started {run.tags.get('impact/worker')}, ran {run.tags.get('impact/ran')}",
                   flush=True)

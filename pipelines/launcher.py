@@ -13,8 +13,9 @@ so a deployment of new code is used by the next run as with Dagster's own launch
 
 Whenever the warm route is not available (the worker failed to start or refused a fork), the run
 is started cold, as ``dagster api execute_run`` in a new process: a run is never lost to the
-optimisation. Each run says which route it took in its tags (``impact/worker``: ``warm`` or
-``cold``, and the process id) and in an engine event on its page.
+optimisation. Each run says which route it took in its tag ``impact/worker`` (``warm (pid 28599
+on host)`` or ``cold (...)``: one tag, so the run list stays readable) and in an engine event on
+its page.
 
 Termination (the UI's "Terminate") marks the run as canceling and interrupts its process, as
 Dagster's launcher does through its code server; Dagster turns the interrupt into a cancelled run.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -46,9 +48,8 @@ from dagster._serdes.config_class import ConfigurableClassData
 
 from pipelines import warm_worker
 
-WORKER_TAG = "impact/worker"
-PID_TAG = "impact/worker_pid"
-HOST_TAG = "impact/worker_host"
+WORKER_TAG = "impact/worker"  # e.g. "warm (pid 28599 on vm)": how the run started, and its process
+_WORKER_VALUE = re.compile(r"^(warm|cold) \(pid (\d+) on (.+)\)$")
 DEFAULT_WARM_UP = "pipelines.warm_worker:warm_up_impact"
 RETRY_AFTER_FAILURE_SECONDS = 600
 
@@ -112,10 +113,8 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
             pid, why_cold = self._start_warm(run)
         if pid is None:
             pid = self._start_cold(run)
-        self._instance.add_run_tags(
-            run.run_id,
-            {WORKER_TAG: "cold" if why_cold else "warm", PID_TAG: str(pid), HOST_TAG: socket.gethostname()},
-        )
+        route = "cold" if why_cold else "warm"
+        self._instance.add_run_tags(run.run_id, {WORKER_TAG: f"{route} (pid {pid} on {socket.gethostname()})"})
         message = (
             f"Run started cold in a new process (pid {pid}): {why_cold}"
             if why_cold
@@ -238,12 +237,16 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         return process.pid
 
 
+def started(run: DagsterRun) -> tuple[str, int, str] | None:
+    """How the launcher started ``run``: (``warm`` or ``cold``, process id, host); None if it did not."""
+    match = _WORKER_VALUE.match((run.tags or {}).get(WORKER_TAG, ""))
+    return (match[1], int(match[2]), match[3]) if match else None
+
+
 def _run_pid(run: DagsterRun) -> int | None:
     """The run's process when it was started on this host."""
-    tags = run.tags or {}
-    if tags.get(HOST_TAG) != socket.gethostname() or not (tags.get(PID_TAG) or "").isdigit():
-        return None
-    return int(tags[PID_TAG])
+    how = started(run)
+    return how[1] if how and how[2] == socket.gethostname() else None
 
 
 __all__ = ["WarmRunLauncher"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import dagster as dg
 import pytest
 from dagster._core.launcher.base import WorkerStatus
 
-from pipelines.launcher import PID_TAG, WORKER_TAG
+from pipelines.launcher import started
 from tests.ops import warm_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +76,8 @@ def test_runs_start_in_children_of_one_warm_worker(tmp_path, cwd_root):
             first, seen_first = _where(instance, tmp_path, "first")
             second, seen_second = _where(instance, tmp_path, "second")
             for run, seen in ((first, seen_first), (second, seen_second)):
-                assert run.tags[WORKER_TAG] == "warm"
-                assert int(run.tags[PID_TAG]) == seen["pid"] != os.getpid()
+                assert started(run) == ("warm", seen["pid"], socket.gethostname())
+                assert seen["pid"] != os.getpid()
                 assert seen["warmed"] is True  # the warm-up ran before the fork, not in the run
             assert seen_first["ppid"] == seen_second["ppid"]  # the same worker forked both
             assert seen_first["pid"] != seen_second["pid"]
@@ -91,19 +92,19 @@ def test_runs_start_in_children_of_one_warm_worker(tmp_path, cwd_root):
                 third, seen_third = _where(instance, tmp_path, "third")
             finally:
                 os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-            assert third.tags[WORKER_TAG] == "warm" and seen_third["warmed"] is True
+            assert started(third)[0] == "warm" and seen_third["warmed"] is True
             assert seen_third["ppid"] != seen_first["ppid"]
 
             # The worker killed (out of memory, by an operator): the next run gets a new one.
             os.kill(seen_third["ppid"], signal.SIGKILL)
             time.sleep(0.5)
             fourth, seen_fourth = _where(instance, tmp_path, "fourth")
-            assert fourth.tags[WORKER_TAG] == "warm" and seen_fourth["ppid"] not in (seen_third["ppid"], os.getpid())
+            assert started(fourth)[0] == "warm" and seen_fourth["ppid"] not in (seen_third["ppid"], os.getpid())
 
             # A step that fails in a warm child is a failed run, as in a run started cold.
             failed_id = _launch(instance, warm_jobs.failing_run, {})
             failed = _wait(instance, failed_id, {"SUCCESS", "FAILURE", "CANCELED"})
-            assert failed.status == dg.DagsterRunStatus.FAILURE and failed.tags[WORKER_TAG] == "warm"
+            assert failed.status == dg.DagsterRunStatus.FAILURE and started(failed)[0] == "warm"
             failures = [e.dagster_event for e in instance.all_logs(failed_id, of_type=dg.DagsterEventType.STEP_FAILURE)]
             assert [f.step_key for f in failures] == ["fail_on_purpose"]
             assert "fails on purpose" in failures[0].event_specific_data.error.to_string()
@@ -114,8 +115,8 @@ def test_runs_start_in_children_of_one_warm_worker(tmp_path, cwd_root):
 def test_a_broken_warm_up_starts_the_run_cold(tmp_path, cwd_root):
     with _instance(tmp_path / "home", "tests.ops.warm_jobs:warm_up_broken") as instance:
         run, seen = _where(instance, tmp_path, "cold")
-        assert run.tags[WORKER_TAG] == "cold"
-        assert seen["warmed"] is False and seen["pid"] == int(run.tags[PID_TAG])
+        assert started(run)[:2] == ("cold", seen["pid"])
+        assert seen["warmed"] is False
         messages = [_message(e) for e in instance.all_logs(run.run_id)]
         assert any("started cold" in m and "broken on purpose" in m for m in messages), messages
 
@@ -143,7 +144,7 @@ def test_a_killed_run_is_seen_as_failed_and_a_run_it_did_not_start_as_running(tm
             run_id = _launch(instance, warm_jobs.long_run, {"ops": {"wait_a_while": {"config": {"seconds": 120.0}}}})
             run = _wait(instance, run_id, {"STARTED"})
             assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
-            os.kill(int(run.tags[PID_TAG]), signal.SIGKILL)  # as the kernel's OOM killer would
+            os.kill(started(run)[1], signal.SIGKILL)  # as the kernel's OOM killer would
             deadline = time.monotonic() + 10
             while launcher.check_run_worker_health(run).status != WorkerStatus.FAILED:
                 assert time.monotonic() < deadline, "the killed run's process still counts as running"
