@@ -210,7 +210,7 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         return True
 
     def _code_changed(self) -> bool:
-        return warm_worker.current_stamps(self._stamps) != self._stamps
+        return warm_worker.code_stamps(self._stamps) != self._stamps
 
     def _stop_worker(self) -> None:
         """Stop the worker; runs it forked go on to their end (the worker waits for them)."""

@@ -30,6 +30,7 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -71,39 +72,19 @@ def warm_up_impact() -> None:
     gc.freeze()
 
 
-def code_stamps(modules: list[str] | None = None) -> dict[str, tuple[int, int]]:
-    """(mtime ns, size) of every file of the project's code directories and of the imported
-    modules' own files: what a worker started from."""
-    paths: set[Path] = set()
-    for folder in _CODE_DIRS:
-        root = PROJECT_ROOT / folder
-        if root.is_dir():
-            paths.update(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for name in modules or []:
-        file = getattr(sys.modules.get(name), "__file__", None)
-        if file:
-            paths.add(Path(file))
+def code_stamps(extra: Iterable[str] = ()) -> dict[str, tuple[int, int]]:
+    """(mtime ns, size) of every file of the project's code directories and of the ``extra``
+    files that exist: what a worker started from, or the same files as they are now."""
+    paths = {str(p) for folder in _CODE_DIRS if (PROJECT_ROOT / folder).is_dir()
+             for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     stamps: dict[str, tuple[int, int]] = {}
-    for path in paths:
+    for path in paths.union(extra):
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             continue
-        stamps[str(path)] = (stat.st_mtime_ns, stat.st_size)
+        stamps[path] = (stat.st_mtime_ns, stat.st_size)
     return stamps
-
-
-def current_stamps(stamps: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
-    """The same files as ``stamps`` as they are now, plus any file new in the code directories."""
-    now = code_stamps()
-    for path in stamps:
-        if path not in now:
-            try:
-                stat = Path(path).stat()
-            except OSError:
-                continue
-            now[path] = (stat.st_mtime_ns, stat.st_size)
-    return now
 
 
 def serve(conn: Connection, warm_up: str) -> None:
@@ -113,7 +94,7 @@ def serve(conn: Connection, warm_up: str) -> None:
         module = importlib.import_module(module_name)
         if function:
             getattr(module, function)()
-        own = [n for n in sys.modules if getattr(sys.modules[n], "__file__", None) and _is_project_module(n)]
+        own = [m.__file__ for m in list(sys.modules.values()) if _is_project_file(getattr(m, "__file__", None))]
         conn.send(("ready", code_stamps(own)))
     except BaseException:  # noqa: BLE001 - the launcher starts runs cold and says why
         conn.send(("failed", traceback.format_exc()))
@@ -148,8 +129,7 @@ def serve(conn: Connection, warm_up: str) -> None:
     os._exit(0)  # no interpreter teardown: the frozen objects are the children's too
 
 
-def _is_project_module(name: str) -> bool:
-    file = getattr(sys.modules.get(name), "__file__", None)
+def _is_project_file(file: str | None) -> bool:
     return bool(file) and Path(file).is_relative_to(PROJECT_ROOT) and ".venv" not in Path(file).parts
 
 
