@@ -21,6 +21,8 @@ from pipelines.core.contract import CLUSTER_SCOPE_WORDS, THEMES, Column, Dataset
 ROW = "_row_number"
 REASON = "_reason"
 DETAIL = "_detail"
+_LAST_ROW = "_last_passing_row_of_key"
+_PASSED = "_passing_rows_of_key"
 
 
 @dataclass
@@ -408,10 +410,35 @@ def _reference_rules(
 
 
 def _mark_duplicate_keys(work: pl.LazyFrame, dataset: Dataset) -> pl.LazyFrame:
-    keys = [pl.col(_v(k)) for k in dataset.key]
+    """Reject, among the rows that passed, every row whose key a later passing row repeats.
+
+    Only the keys that passed more than once are looked up (a ``GROUP BY`` joined back): a
+    window over every key cost 0.8 s for one national register file (1.2M rows), this 0.3 s.
+    ``_mark_duplicate_keys_window``, the window it replaced, is kept as the test's oracle.
+    """
+    keys = [_v(k) for k in dataset.key]
     passed = pl.col(REASON).is_null()
-    last_row = pl.col(ROW).filter(passed).max().over(keys)
-    is_dup = passed & (pl.col(ROW) != last_row)
+    repeated = (
+        work.filter(passed)
+        .group_by(keys)
+        .agg(pl.col(ROW).max().alias(_LAST_ROW), pl.len().alias(_PASSED))
+        .filter(pl.col(_PASSED) > 1)
+        .drop(_PASSED)
+    )
+    marked = work.join(repeated, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return _with_duplicate_reason(marked, dataset, pl.col(_LAST_ROW)).drop(_LAST_ROW)
+
+
+def _mark_duplicate_keys_window(work: pl.LazyFrame, dataset: Dataset) -> pl.LazyFrame:
+    """The same marking as a window over every key (until December 2026; the tests' oracle)."""
+    keys = [pl.col(_v(k)) for k in dataset.key]
+    last_row = pl.col(ROW).filter(pl.col(REASON).is_null()).max().over(keys)
+    return _with_duplicate_reason(work, dataset, last_row)
+
+
+def _with_duplicate_reason(work: pl.LazyFrame, dataset: Dataset, last_row: pl.Expr) -> pl.LazyFrame:
+    """``duplicate_key_in_file`` for a passing row that is not ``last_row`` of its key."""
+    is_dup = pl.col(REASON).is_null() & last_row.is_not_null() & (pl.col(ROW) != last_row)
     return work.with_columns(
         pl.when(is_dup).then(pl.lit("duplicate_key_in_file")).otherwise(pl.col(REASON)).alias(REASON),
         pl.when(is_dup)
