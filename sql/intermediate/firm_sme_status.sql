@@ -18,24 +18,27 @@ WITH needed AS (
     FROM staging.innovation_outcomes AS o
     WHERE o.concept_developed AND o.concept_date <= CAST($as_of AS DATE)
 ),
-candidates AS (
+-- One register row per (firm, event year), chosen by arg_min over the preference (same year 0,
+-- earlier 1, later 2; then the nearest year): a firm's register years are unique, so the choice
+-- is too. (A row_number() window over every candidate did the same at twice the cost; it is kept
+-- as the test's oracle, tests/marts/oracles/firm_sme_status_window.sql.)
+picked AS (
     SELECT
         n.cvr,
         n.year,
-        f.year AS register_year,
-        f.employees,
-        f.turnover_dkk,
-        f.total_assets_dkk,
-        f.nace_code,
-        f.region,
-        row_number() OVER (
-            PARTITION BY n.cvr, n.year
-            ORDER BY
-                CASE WHEN f.year = n.year THEN 0 WHEN f.year < n.year THEN 1 ELSE 2 END,
-                CASE WHEN f.year < n.year THEN -f.year ELSE f.year END
-        ) AS pick
+        arg_min(
+            {'register_year': f.year, 'employees': f.employees,
+             'turnover_dkk': f.turnover_dkk, 'total_assets_dkk': f.total_assets_dkk},
+            (CASE WHEN f.year = n.year THEN 0 WHEN f.year < n.year THEN 1 ELSE 2 END,
+             CASE WHEN f.year < n.year THEN -f.year ELSE f.year END)
+        ) AS r
     FROM needed AS n
     JOIN staging.firms AS f ON f.cvr = n.cvr
+    GROUP BY n.cvr, n.year
+),
+candidates AS (
+    SELECT cvr, year, r.register_year, r.employees, r.turnover_dkk, r.total_assets_dkk
+    FROM picked
 )
 SELECT
     n.cvr,
@@ -55,4 +58,4 @@ SELECT
         ELSE 'not_sme'
     END AS sme_status
 FROM needed AS n
-LEFT JOIN candidates AS c ON c.cvr = n.cvr AND c.year = n.year AND c.pick = 1;
+LEFT JOIN candidates AS c ON c.cvr = n.cvr AND c.year = n.year;
