@@ -8,7 +8,8 @@ How a table is validated (``validate_staging_table``):
 * **Large tables** (the firm register: ~2.4M rows): DuckDB does the heavy lifting. One aggregate
   scan counts the violations of every row-level rule exactly (``count_if(<predicate>)``), one
   ``GROUP BY`` finds duplicate keys. GX then validates a compact frame: the offending rows (at most
-  ``suspect_cap`` per rule, so every violated rule is represented) plus a reservoir sample of
+  ``suspect_cap`` per rule, the first in table order, so every violated rule is represented and
+  the same table always gives the same frame) plus a reservoir sample of
   ``sample_rows`` rows. A strict rule (no ``mostly``) therefore fails in GX exactly when DuckDB
   found a violation; the metadata reports DuckDB's exact counts. Rules with a ``mostly`` tolerance
   are proportions and are estimated by GX on the sample alone.
@@ -244,7 +245,8 @@ def validate_staging_table(
             parts.append(
                 _frame(
                     con,
-                    f"SELECT * FROM ({relation}) AS v WHERE {r.violation_sql()} LIMIT {scale.suspect_cap}",
+                    f"SELECT * FROM ({relation}) AS v WHERE {r.violation_sql()} "
+                    f"ORDER BY v._rowid LIMIT {scale.suspect_cap}",
                     params,
                 )
             )
@@ -266,7 +268,8 @@ def validate_staging_table(
                 _frame(
                     con,
                     f"SELECT v.* FROM ({relation}) AS v JOIN (SELECT {keys} FROM staging.{quote_ident(dataset)} "
-                    f"GROUP BY ALL HAVING count(*) > 1 LIMIT {max(1, scale.suspect_cap // 2)}) AS d ON {join}",
+                    f"GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT {max(1, scale.suspect_cap // 2)}) "
+                    f"AS d ON {join} ORDER BY v._rowid",
                     params,
                 )
             )

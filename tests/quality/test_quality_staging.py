@@ -10,7 +10,7 @@ from quality_fixtures import Fixture, clean_fixture, copy_fixture, write_fixture
 
 from pipelines.core.contract import INGESTION_ORDER
 from pipelines.core.warehouse import connect_writer
-from quality.results import SuiteReport
+from quality.results import MAX_SAMPLE_ROWS, SuiteReport
 from quality.staging import ScaleOptions, validate_staging_table
 
 FULL = ScaleOptions()
@@ -253,3 +253,41 @@ def test_pushdown_mode_passes_clean_data(warehouse_path: Path) -> None:
     report = _validate(warehouse_path, clean_fixture(), "firms", True, PUSHDOWN)
     assert report.passed, report.summary()
     assert report.mode.startswith("pushdown")
+
+
+def test_pushdown_offending_rows_are_the_first_in_table_order(warehouse_path: Path) -> None:
+    """The capped offending rows are the first violating rows of the table, so a run on the same
+    data always shows the same rows. A bare ``LIMIT`` after DuckDB's parallel semi-join (the
+    helper column "found in the firm register") returned whichever rows a thread found first:
+    6 different sets in 8 runs on the national warehouse."""
+    with connect_writer(warehouse_path) as con:
+        con.execute(
+            """INSERT INTO staging.firms (cvr, year, employees, nace_code, region,
+                   _file_sha256, _file_name, _row_number, _loaded_at)
+               SELECT CAST(10000000 + i AS VARCHAR), 2025, 5, '2899', 'DK01',
+                      'sha', 'firms.csv', i + 1, TIMESTAMP '2026-12-01 00:00:00'
+               FROM range(300000) AS r(i) WHERE i % 5 <> 3"""
+        ).fetchall()
+        con.execute(
+            """INSERT INTO staging.participation (activity_id, cvr, participation_date,
+                   _file_sha256, _file_name, _row_number, _loaded_at)
+               SELECT 'a' || (i % 1000), CAST(10000000 + i AS VARCHAR), DATE '2025-03-01',
+                      'sha', 'p.csv', i + 1, TIMESTAMP '2026-12-01 00:00:00'
+               FROM range(300000) AS r(i)"""
+        ).fetchall()
+        expected = [
+            r[0]
+            for r in con.execute(
+                "SELECT cvr FROM staging.participation p WHERE NOT EXISTS "
+                "(SELECT 1 FROM staging.firms f WHERE f.cvr = p.cvr) ORDER BY rowid LIMIT 10"
+            ).fetchall()
+        ]
+        scale = ScaleOptions(full_max_rows=1000, sample_rows=10, suspect_cap=200)
+        reports = [validate_staging_table(con, "participation", False, scale=scale) for _ in range(5)]
+    label = "participating firm found in the firm register"
+    for report in reports:
+        assert report.exact_counts[label] == 60000
+        offending = report.offending_rows
+        assert offending is not None
+        picked = offending.loc[offending["failed_expectations"].str.contains(label), "cvr"].tolist()
+        assert picked == expected[: len(picked)] and len(picked) == MAX_SAMPLE_ROWS
