@@ -30,26 +30,40 @@ import time
 from pathlib import Path
 
 import polars as pl
-from _common import OUT, ensure_inbox, median, timed
+from _common import OUT, ROOT, ensure_inbox, median, timed
 
 SMALL_DELIVERY_ROWS = 500
 # A file must be left unchanged this long before a run takes it; the new delivery is taken at once.
 RUN_ENV = {"IMPACT_INBOX_SETTLE_SECONDS": "0"}
 
 
-def chromium_open_seconds(report: Path) -> float | None:
+def report_open_seconds(report: Path) -> tuple[float, float] | None:
+    """(the page's load event, the whole chromium process), seconds, best of three each.
+
+    The page's figure is what ``tests/report/test_browser.py`` holds under 3 s: parsing,
+    plotly.js and the first screen's figures, up to the load event, timed inside the page (the
+    same helper). The process's figure adds chromium's own start and shutdown, and writing a
+    screenshot: what someone opening the file from a shell waits."""
     chromium = shutil.which("chromium")
     if not chromium:
         return None
-    with tempfile.TemporaryDirectory() as profile:
-        start = time.perf_counter()
-        subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             f"--screenshot={profile}/shot.png", "--window-size=1280,900", report.resolve().as_uri()],
-            capture_output=True, timeout=120,
-        )
-        return time.perf_counter() - start
+    sys.path.insert(0, str(ROOT))
+    from tests.report import browser  # the browser test's own measurement
+
+    page, process = [], []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as work:
+            page.append(browser.open_time(report, Path(work))["load_ms"] / 1000)
+        with tempfile.TemporaryDirectory() as profile:
+            start = time.perf_counter()
+            subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                 f"--screenshot={profile}/shot.png", "--window-size=1280,900", report.resolve().as_uri()],
+                capture_output=True, timeout=120,
+            )
+            process.append(time.perf_counter() - start)
+    return min(page), min(process)
 
 
 def run_command(inbox: Path, work: Path, as_of: str) -> list[str]:
@@ -206,10 +220,12 @@ def main() -> None:
         ("fixed cost: cold run on the scale-1 inbox", f"{fixed:.1f} s = {fixed / f:.1f} x floor", ""),
     ]
     if report and report.exists():
-        opened = chromium_open_seconds(report)
+        opened = report_open_seconds(report)
         rows.append(("report size", f"{report.stat().st_size / 1e6:.2f} MB", "< 8 MB"))
-        rows.append(("headless chromium opens the report and takes a screenshot",
-                     f"{opened:.2f} s" if opened else "chromium not installed", "< 3 s"))
+        rows.append(("report opens in headless chromium: the page's load event (first screen drawn); "
+                     "the whole process (chromium's start, a screenshot)",
+                     f"{opened[0]:.2f} s; {opened[1]:.2f} s" if opened else "chromium not installed",
+                     "< 3 s (the page)"))
     print(f"\n{dt.date.today()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"medians over {args.repeat} repetitions\n")
     print("| measure | result | target |\n|---|---|---|")
