@@ -23,7 +23,6 @@ import datetime as dt
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,28 +39,23 @@ RUN_ENV = {"IMPACT_INBOX_SETTLE_SECONDS": "0"}
 def report_open_seconds(report: Path) -> tuple[float, float] | None:
     """(the page's load event, the whole chromium process), seconds, best of three each.
 
-    The page's figure is what ``tests/report/test_browser.py`` holds under 3 s: parsing,
-    plotly.js and the first screen's figures, up to the load event, timed inside the page (the
-    same helper). The process's figure adds chromium's own start and shutdown, and writing a
-    screenshot: what someone opening the file from a shell waits."""
-    chromium = shutil.which("chromium")
-    if not chromium:
-        return None
+    Both go through the browser test's own helpers (``tests/report/browser.py``: the same
+    chromium and flags). The page's figure is what ``tests/report/test_browser.py`` holds under
+    3 s: parsing, plotly.js and the first screen's figures, up to the load event, timed inside the
+    page. The process's figure adds chromium's own start and shutdown, and writing a screenshot:
+    what someone opening the file from a shell waits."""
     sys.path.insert(0, str(ROOT))
-    from tests.report import browser  # the browser test's own measurement
+    from tests.report import browser
 
+    if browser.browser() is None:
+        return None
     page, process = [], []
     for _ in range(3):
         with tempfile.TemporaryDirectory() as work:
             page.append(browser.open_time(report, Path(work))["load_ms"] / 1000)
-        with tempfile.TemporaryDirectory() as profile:
             start = time.perf_counter()
-            subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                 f"--screenshot={profile}/shot.png", "--window-size=1280,900", report.resolve().as_uri()],
-                capture_output=True, timeout=120,
-            )
+            browser.run([f"--screenshot={work}/shot.png", "--window-size=1280,900", report.resolve().as_uri()],
+                        Path(work), timeout=120)
             process.append(time.perf_counter() - start)
     return min(page), min(process)
 
