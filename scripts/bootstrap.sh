@@ -8,4 +8,6 @@ fi
 # --compile-bytecode: write every dependency's .pyc at install time. Machines that set
 # PYTHONDONTWRITEBYTECODE (this one and CI do) otherwise compile dagster, GX, pandas... from source
 # on every start: measured 1.3 s -> 0.5 s to import dagster, 5.9 s -> 2.7 s for GX.
-python3 -m uv sync --frozen --quiet --compile-bytecode
+# --extra postgres: dagster-postgres (and its psycopg2) for an instance on PostgreSQL
+# (deploy/dagster.postgres.yaml); small, and the tests run that route against a real server.
+python3 -m uv sync --frozen --quiet --compile-bytecode --extra postgres

@@ -97,3 +97,60 @@ def test_processes_opening_a_new_home_at_once_all_get_the_instance(tmp_path):
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-500:] for _, err in results]
     assert [out.strip() for out, _ in results] == ["0"] * 4
+
+
+def _postgres_server() -> dict[str, str] | None:
+    """The PostgreSQL server the tests may use: ``IMPACT_TEST_PG_HOST`` (``.ci/run`` starts one and
+    sets it), ``_PORT`` (5432), ``_USER``, ``_PASSWORD``; None when it is not set."""
+    host = os.environ.get("IMPACT_TEST_PG_HOST")
+    if not host:
+        return None
+    return {
+        "host": host,
+        "port": os.environ.get("IMPACT_TEST_PG_PORT", "5432"),
+        "user": os.environ.get("IMPACT_TEST_PG_USER", "postgres"),
+        "password": os.environ.get("IMPACT_TEST_PG_PASSWORD", ""),
+    }
+
+
+@pytest.mark.slow
+def test_impact_run_records_its_run_in_a_postgresql_instance(tmp_path: Path, monkeypatch):
+    """The shipped PostgreSQL configuration against a real server: a new home gets it, and a run is
+    recorded there. (Until December 2026 it named no driver, and SQLAlchemy 2.1 took psycopg 3,
+    which dagster-postgres does not install: every run failed before its first step.)"""
+    server = _postgres_server()
+    if server is None:
+        pytest.skip("no PostgreSQL server for tests (IMPACT_TEST_PG_HOST; .ci/run starts one)")
+    psycopg2 = pytest.importorskip("psycopg2")  # the `postgres` extra, which scripts/bootstrap.sh installs
+    database = f"impact_test_{os.getpid()}_{tmp_path.name[-8:]}".lower().replace("-", "_")
+    admin = psycopg2.connect(dbname="postgres", host=server["host"], port=server["port"],
+                             user=server["user"], password=server["password"])
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{database}"')
+        pg_env = {"DAGSTER_PG_HOST": server["host"], "DAGSTER_PG_PORT": server["port"],
+                  "DAGSTER_PG_DB": database, "DAGSTER_PG_USER": server["user"],
+                  "DAGSTER_PG_PASSWORD": server["password"]}
+        for name, value in pg_env.items():
+            monkeypatch.setenv(name, value)
+        home = tmp_path / "dagster_home"
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        write_inbox(tmp_path / "inbox")
+        done = impact_run(tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports",
+                          env={**pg_env, "DAGSTER_HOME": str(home)})
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "postgres" in yaml.safe_load((home / "dagster.yaml").read_text())["storage"]
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+            (run,) = instance.get_runs()
+            assert run.job_name == "nightly_impact_run" and run.status == dg.DagsterRunStatus.SUCCESS
+            assert instance.fetch_materializations(dg.AssetKey(["marts", "indicators"]), limit=1).records
+        with admin.cursor() as cur:  # the rows are in the server's database, not in files of the home
+            cur.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [database])
+            assert cur.fetchone()[0] == 1
+        assert not list(home.rglob("*.db"))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.close()

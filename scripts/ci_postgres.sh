@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# CI only: start the machine's PostgreSQL cluster (Debian's postgresql package creates one) and
+# make sure the tests' role exists (impact_ci, password impact_ci, on localhost). Exit 0 when the
+# server answers.
+set -euo pipefail
+read -r version name _ < <(pg_lsclusters -h | head -1)
+if [ -z "${version:-}" ]; then
+  echo "no PostgreSQL cluster on this machine" >&2
+  exit 1
+fi
+pg_ctlcluster "$version" "$name" start 2>/dev/null || true  # already running is fine
+for _ in $(seq 1 30); do
+  if su postgres -c "psql -qAtc 'SELECT 1'" >/dev/null 2>&1; then
+    su postgres -c "psql -qAtc \"SELECT 1 FROM pg_roles WHERE rolname = 'impact_ci'\"" | grep -q 1 \
+      || su postgres -c "psql -qc \"CREATE ROLE impact_ci LOGIN SUPERUSER PASSWORD 'impact_ci'\""
+    exit 0
+  fi
+  sleep 1
+done
+echo "PostgreSQL $version/$name did not answer" >&2
+exit 1
