@@ -34,8 +34,8 @@ GX_IMPORT_SECONDS: float | None = None
 _LOCK = threading.Lock()
 _IMPORT_LOCK = threading.Lock()
 # Modules GX imports at its own import for expectations no suite of ours uses: ``scipy.stats``
-# (the KL-divergence expectation and the two KS-test metrics), 0.6 s of every process that
-# validates (measured on the national run, bench/README.md). They are bound lazily.
+# (the KL-divergence expectation and the two KS-test metrics), about 0.45 s of GX's import in every
+# process that validates (bench/README.md, 2026-12-01). They are bound lazily.
 LAZY_AT_GX_IMPORT = ("scipy.stats",)
 
 

@@ -137,8 +137,7 @@ def test_impact_run_records_its_run_in_a_postgresql_instance(tmp_path: Path, mon
         home = tmp_path / "dagster_home"
         monkeypatch.setenv("DAGSTER_HOME", str(home))
         write_inbox(tmp_path / "inbox")
-        done = impact_run(tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports",
-                          env={**pg_env, "DAGSTER_HOME": str(home)})
+        done = impact_run(tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports")  # inherits the above
         assert done.returncode == 0, done.stderr[-3000:]
         assert "postgres" in yaml.safe_load((home / "dagster.yaml").read_text())["storage"]
         with dg.DagsterInstance.from_config(str(home)) as instance:

@@ -1,6 +1,7 @@
 """GX's import leaves ``scipy.stats`` unloaded (no suite of ours uses it), and an expectation that
 does use it still gets the real module. Run in a fresh interpreter: the point is the first import."""
 
+import json
 import math
 import os
 import subprocess
@@ -29,8 +30,6 @@ def test_gx_import_leaves_scipy_stats_unloaded_and_an_expectation_that_needs_it_
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env=dict(os.environ))
     assert done.returncode == 0, done.stderr[-3000:]
-    import json
-
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["loaded_by_gx_import"] is False
     assert result["success"] is True and result["error"] is None
