@@ -5,6 +5,7 @@
 set -euo pipefail
 role="${IMPACT_TEST_PG_USER:?set by .ci/run}"
 password="${IMPACT_TEST_PG_PASSWORD:?set by .ci/run}"
+cd /  # the postgres user may not enter the checkout ("could not change directory")
 read -r version name _ < <(pg_lsclusters -h | head -1)
 if [ -z "${version:-}" ]; then
   echo "no PostgreSQL cluster on this machine" >&2
